@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages whose programs the tests drive as real peers.
+# It is idempotent: packages already present are left alone, and apt-get is
+# only called when something is missing. Run as root (CI is root).
+set -eu
+
+PKGS="oathtool python3-pyotp python3-pskc stoken sqlite3 zbar-tools
+pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev
+libpam0g-dev pamtester libpam-oath"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-test-deps: missing packages:$missing; run as root or install them" >&2
+	exit 1
+fi
+echo "install-test-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
