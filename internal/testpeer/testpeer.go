@@ -5,6 +5,7 @@
 package testpeer
 
 import (
+	"os"
 	"os/exec"
 	"testing"
 )
@@ -23,13 +24,21 @@ func Need(t testing.TB, names ...string) []string {
 	return paths
 }
 
-// Python fails t unless python3 can import each module.
-func Python(t testing.TB, modules ...string) {
+// DebianPython is the interpreter Debian's python3-* packages install into.
+// A python3 earlier on PATH (pyenv, a virtualenv) does not see them.
+const DebianPython = "/usr/bin/python3"
+
+// Python returns Debian's python3, failing t unless it can import each
+// module.
+func Python(t testing.TB, modules ...string) string {
 	t.Helper()
-	Need(t, "python3")
+	if _, err := os.Stat(DebianPython); err != nil {
+		t.Fatalf("%s not found: run `make test`, which installs the test peers", DebianPython)
+	}
 	for _, m := range modules {
-		if out, err := exec.Command("python3", "-c", "import "+m).CombinedOutput(); err != nil {
+		if out, err := exec.Command(DebianPython, "-c", "import "+m).CombinedOutput(); err != nil {
 			t.Fatalf("python3 module %q not importable (%v: %s): run `make test`, which installs the test peers", m, err, out)
 		}
 	}
+	return DebianPython
 }
