@@ -1,0 +1,82 @@
+// Package auth is otpgate's login service: one path for every front end
+// (OpenVPN scripts and management interface, RADIUS, HTTP). A front end
+// translates its wire format into a [Request] and the [Response] back; the
+// service checks the primary factor (PAM, htpasswd, LDAP or none), then the
+// second factor through the engine, and issues and consumes challenges. A
+// policy change made here holds for every front end.
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Style is how a login carries its second factor.
+type Style string
+
+const (
+	// Appended: the code is the last digits of the password field
+	// ("password123456"); one round trip.
+	Appended Style = "append"
+	// Challenge: the password alone first; when it is right the service
+	// answers with a Challenge and the code comes in a second request that
+	// names it.
+	Challenge Style = "challenge"
+	// CodeOnly: no primary password; the password field is the code (or a
+	// prefixed HOTP / Yubico OTP that also names the user).
+	CodeOnly Style = "code"
+	// Separate: password and code arrive together in separate fields (the
+	// OpenVPN static challenge, SCRV1).
+	Separate Style = "separate"
+)
+
+// Request is one login attempt, or one answer to a challenge.
+type Request struct {
+	User     string
+	Password string // primary password, or password+code (Appended), or the code (CodeOnly)
+	Code     string // the code, for Separate and for answers to a challenge
+	// ChallengeID, when set, makes this the answer to that challenge; the
+	// service takes the user from the challenge, not from the request.
+	ChallengeID string
+	Style       Style
+	Frontend    string // "radius", "openvpn", ...: for the audit trail
+	Source      string // client or NAS address: for the audit trail
+}
+
+// Outcome is the service's decision.
+type Outcome int
+
+const (
+	Reject Outcome = iota
+	Accept
+	ChallengeIssued
+)
+
+func (o Outcome) String() string {
+	return [...]string{"reject", "accept", "challenge"}[o]
+}
+
+// PendingChallenge is what a front end shows the user after a correct
+// password in the Challenge style.
+type PendingChallenge struct {
+	ID      string // random, single use; RADIUS State, OpenVPN CRV1 state id
+	Prompt  string // e.g. "Please enter your TOTP code"
+	Echo    bool   // whether the client may echo the answer
+	Expires time.Time
+}
+
+// Response is the service's answer. Reason is for logs only: a client is
+// never told why it was refused.
+type Response struct {
+	Outcome   Outcome
+	User      string // the user the login is for (found from a challenge or a token identifier)
+	Challenge *PendingChallenge
+	Reason    string
+}
+
+// Service authenticates logins. Implementations are safe for concurrent use
+// and keep no state of their own: challenges live in the store, so that any
+// process or node can answer them.
+type Service interface {
+	Authenticate(ctx context.Context, req Request) (Response, error)
+}
