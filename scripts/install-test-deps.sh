@@ -4,7 +4,7 @@
 # only called when something is missing. Run as root (CI is root).
 set -eu
 
-PKGS="oathtool python3-pyotp python3-pskc stoken sqlite3 zbar-tools
+PKGS="oathtool python3-pyotp python3-pskc pskctool stoken sqlite3 zbar-tools
 pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev
 libpam0g-dev pamtester libpam-oath"
 

@@ -138,12 +138,12 @@ func Parse(s string, o Options) (*Spec, error) {
 
 func parse(s string, o *Options) (*Spec, error) {
 	if isXML(s) {
-		return parsePSKC(s, otp.SHA1, false, o)
+		return parsePSKC(s, 0, otp.SHA1, false, o)
 	}
 	alg, algGiven, rest := cutAlgorithm(s)
 	switch {
 	case isXML(rest):
-		return parsePSKC(rest, alg, algGiven, o)
+		return parsePSKC(s, len(s)-len(rest), alg, algGiven, o)
 	case hasPrefixFold(rest, "otpauth://"):
 		return parseKeyURI(s, len(s)-len(rest), alg, algGiven, o)
 	}
