@@ -4,9 +4,12 @@
 # only called when something is missing. Run as root (CI is root).
 set -eu
 
-PKGS="oathtool python3-pyotp python3-pskc pskctool stoken sqlite3 zbar-tools
-pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev
-libpam0g-dev pamtester libpam-oath"
+PKGS="oathtool python3-pyotp python3-pskc pskctool python3-cryptography
+stoken sqlite3 zbar-tools
+pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev libyubikey-dev
+libpam0g-dev pamtester libpam-oath libpam-google-authenticator
+freeradius-utils libpam-radius-auth
+openvpn openssl iproute2"
 
 missing=""
 for p in $PKGS; do

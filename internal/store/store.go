@@ -136,12 +136,14 @@ type Failure struct {
 type Store interface {
 	CreateUser(ctx context.Context, name string) (User, error) // ErrExists
 	User(ctx context.Context, name string) (User, error)       // ErrNotFound
-	Users(ctx context.Context) ([]User, error)
+	Users(ctx context.Context) ([]User, error)                 // ordered by Name
 	// DeleteUser removes the user with its tokens and pending challenges.
 	DeleteUser(ctx context.Context, name string) error // ErrNotFound
 
 	// AddToken stores t; t.ID and t.User must be set and the user must
-	// exist (ErrNotFound). A duplicate ID or Identifier is ErrExists.
+	// exist (ErrNotFound). A duplicate ID or Identifier is ErrExists. A
+	// zero t.Created is set to now and a zero t.ConfiguredAt to t.Created,
+	// in t as in the row.
 	AddToken(ctx context.Context, t *Token) error
 	Token(ctx context.Context, id string) (Token, error)                // ErrNotFound
 	TokenByIdentifier(ctx context.Context, ident string) (Token, error) // ErrNotFound
@@ -150,7 +152,12 @@ type Store interface {
 	// loading them all into memory; fn's error stops the walk.
 	ForEachToken(ctx context.Context, fn func(Token) error) error
 	// UpdateToken writes t's configuration (Enabled, Comment, Params, Next,
-	// Drift, Secret, PrivateID, Identifier) and sets ConfiguredAt.
+	// Drift, Secret, PrivateID, Identifier) and sets ConfiguredAt to now,
+	// in t as in the row. It never lowers the stored Next: t may have been
+	// read before a CommitSuccess, whose counters must stay used. t.Next is
+	// set to the stored value. A token that must count from a lower counter
+	// again is deleted and enrolled anew. A duplicate Identifier is
+	// ErrExists.
 	UpdateToken(ctx context.Context, t *Token) error  // ErrNotFound
 	DeleteToken(ctx context.Context, id string) error // ErrNotFound
 
@@ -158,28 +165,36 @@ type Store interface {
 	// Next = next, Drift = drift, Failures = 0 and LastCheck = LastSuccess =
 	// now, but only if the stored Next is still below next. It reports
 	// false, with no change, when it was not: the code was already used.
+	// An unknown id is ErrNotFound.
 	CommitSuccess(ctx context.Context, id string, next, drift int64, now time.Time) (bool, error)
-	// RecordFailure counts one failed attempt at now. When the count passes
-	// maxFailures (0 locks at the first failure) it sets LockedUntil to
-	// lockUntil. The returned Failure is the row's state after the update.
+	// RecordFailure counts one failed attempt at now and sets LastCheck.
+	// When the count passes maxFailures (0 locks at the first failure) it
+	// sets LockedUntil to lockUntil. The returned Failure is the row's state
+	// after the update. An unknown id is ErrNotFound.
 	RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time) (Failure, error)
 	// Unlock clears Failures and LockedUntil.
 	Unlock(ctx context.Context, id string) error // ErrNotFound
 
+	// PutChallenge stores c, whose ID and Expires must be set; a zero
+	// Created is set to now. The user need not exist.
 	PutChallenge(ctx context.Context, c Challenge) error // ErrExists
-	// TakeChallenge removes and returns the challenge. An expired one is
-	// removed too and reported as ErrNotFound: a challenge is answered at
-	// most once, and never late.
+	// TakeChallenge removes and returns the challenge. An expired one
+	// (now >= Expires) is removed too and reported as ErrNotFound: a
+	// challenge is answered at most once, and never late.
 	TakeChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)
-	// PurgeChallenges removes every challenge that expired before now.
+	// PurgeChallenges removes every challenge expired at now
+	// (Expires <= now) and reports how many.
 	PurgeChallenges(ctx context.Context, now time.Time) (int, error)
 
+	// AppendAudit records e; a zero e.Time is set to now.
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) // newest first
 
 	// Reseal calls fn for every token inside one transaction and writes
 	// back the Secret and PrivateID fn leaves in it: master-key rotation is
-	// all or nothing.
+	// all or nothing. An error from fn rolls back every token and is
+	// returned wrapped. fn must not call the store: the transaction may hold
+	// the only write connection.
 	Reseal(ctx context.Context, fn func(t *Token) error) error
 
 	Close() error

@@ -1,0 +1,45 @@
+package datadir
+
+import "testing"
+
+func TestPaths(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		uid           int
+		vars          map[string]string
+		wantDB        string
+		wantKey       string
+		wantDirFailed bool
+	}{
+		{"root", 0, map[string]string{"HOME": "/root", "XDG_DATA_HOME": "/root/xdg"},
+			"/var/lib/otpgate/otpgate.db", "/var/lib/otpgate/master.key", false},
+		{"xdg", 1000, map[string]string{"HOME": "/home/ann", "XDG_DATA_HOME": "/data/ann"},
+			"/data/ann/otpgate/otpgate.db", "/data/ann/otpgate/master.key", false},
+		{"home", 1000, map[string]string{"HOME": "/home/ann"},
+			"/home/ann/.local/share/otpgate/otpgate.db", "/home/ann/.local/share/otpgate/master.key", false},
+		{"relative xdg ignored", 1000, map[string]string{"HOME": "/home/ann", "XDG_DATA_HOME": "data"},
+			"/home/ann/.local/share/otpgate/otpgate.db", "/home/ann/.local/share/otpgate/master.key", false},
+		{"env override", 1000, map[string]string{"HOME": "/home/ann", EnvDB: "/srv/otp/tokens.db"},
+			"/srv/otp/tokens.db", "/srv/otp/master.key", false},
+		{"env override for root", 0, map[string]string{EnvDB: "rel/tokens.db"},
+			"rel/tokens.db", "rel/master.key", false},
+		{"postgres URL", 0, map[string]string{EnvDB: "postgres://otp@db1/otpgate"},
+			"postgres://otp@db1/otpgate", "/var/lib/otpgate/master.key", false},
+		{"no home", 1000, map[string]string{}, "", "", true},
+	} {
+		e := env{uid: tt.uid, getenv: func(k string) string { return tt.vars[k] }}
+		db, err := e.dbPath()
+		if tt.wantDirFailed {
+			if err == nil {
+				t.Errorf("%s: dbPath() = %q; want an error", tt.name, db)
+			}
+			continue
+		}
+		if err != nil || db != tt.wantDB {
+			t.Errorf("%s: dbPath() = %q, %v; want %q", tt.name, db, err, tt.wantDB)
+		}
+		if key, err := e.keyPath(db); err != nil || key != tt.wantKey {
+			t.Errorf("%s: keyPath(%q) = %q, %v; want %q", tt.name, db, key, err, tt.wantKey)
+		}
+	}
+}

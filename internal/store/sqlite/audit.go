@@ -1,0 +1,45 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/store/sqlstore"
+)
+
+// AppendAudit records e; a zero e.Time is set to now. Like every write it
+// joins the next group commit, so auditing a login costs no fsync of its own.
+func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
+	e.Time = orNow(e.Time)
+	err := s.write(ctx, func(w *writer) error {
+		_, err := w.exec(sqlstore.InsertAudit, sqlstore.AuditArgs(e)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: append audit: %w", err)
+	}
+	return nil
+}
+
+// Audit returns the events f selects, newest first.
+func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+	q, args := sqlstore.SelectAudit(f)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	defer rows.Close()
+	var es []store.AuditEvent
+	for rows.Next() {
+		e, err := sqlstore.ScanAudit(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: audit: %w", err)
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	return es, nil
+}

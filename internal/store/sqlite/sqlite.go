@@ -1,0 +1,204 @@
+// Package sqlite is otpgate's embedded store: a [store.Store] in one SQLite
+// database file, through the pure-Go driver modernc.org/sqlite. Use [Open].
+//
+// The database runs in [SQLite WAL] mode with synchronous=FULL, so a write
+// that returned is on disk: a committed success survives a crash, and a code
+// is never accepted twice because a power cut rolled its commit back. The file
+// and its -wal and -shm companions are created with mode 0600. The schema is
+// migrated on Open (package sqlstore); a database written by a newer otpgate
+// is refused.
+//
+// # Concurrency
+//
+// Several processes may open the same file; SQLite's locks serialize their
+// writes, and every replay decision is a conditional UPDATE. Within a
+// process, all writes go to one goroutine that owns the write connection and
+// commits the writes that arrive together in one transaction (group commit),
+// so that one fsync serves many logins. Each write still learns its own
+// result, and only after its transaction committed. Reads use a pool of
+// read-only connections and never wait for writes.
+//
+// [SQLite WAL]: https://sqlite.org/wal.html
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/store/sqlstore"
+)
+
+// walCheckpointPages is the WAL size, in pages, that triggers a checkpoint.
+const walCheckpointPages = 10000
+
+// busyTimeoutMS is how long a write waits for another process's lock.
+const busyTimeoutMS = 10000
+
+// Store is a store.Store in a SQLite file. Its methods are safe for
+// concurrent use. Close it to stop the committer and release the file.
+type Store struct {
+	path  string
+	wdb   *sql.DB // one connection, owned by the committer
+	rdb   *sql.DB // read-only pool
+	reads map[string]*sql.Stmt
+	c     *committer
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the database at path, creating it (and its directory, mode
+// 0700) when missing, and migrates it to the schema this binary knows.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("sqlite: open %q: a database file path is required", path)
+	}
+	if err := createFile(path); err != nil {
+		return nil, err
+	}
+	s := &Store{path: path}
+	if err := s.open(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	var err error
+	if s.wdb, err = openDB(s.path, 1, false); err != nil {
+		return err
+	}
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
+	}
+	if err := sqlstore.Migrate(ctx, conn, sqlstore.SQLite); err != nil {
+		conn.Close()
+		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
+	}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	if s.rdb, err = openDB(s.path, readers, true); err != nil {
+		conn.Close()
+		return err
+	}
+	if s.reads, err = prepare(ctx, s.rdb, readQueries); err != nil {
+		conn.Close()
+		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
+	}
+	s.c = newCommitter(&writer{conn: conn, stmts: map[string]*sql.Stmt{}})
+	return nil
+}
+
+// createFile creates the database file with mode 0600 before SQLite does,
+// because SQLite creates it 0644 and gives -wal and -shm the mode of the
+// database file.
+func createFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("sqlite: create directory of %q: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	return f.Close()
+}
+
+func openDB(path string, conns int, readOnly bool) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, readOnly))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// dsn sets every pragma as a DSN parameter, so that each pooled connection
+// gets it when the driver opens it.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	// After a large transaction (a rekey of every token) the WAL shrinks
+	// back to this size at the next checkpoint.
+	q.Add("_pragma", "journal_size_limit(67108864)")
+	// Checkpoints copy the WAL back into the database file. Fewer, larger
+	// ones write a page changed by many commits once, and keep the copying
+	// out of most commits.
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	q.Set("_txlock", "immediate")
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+}
+
+func prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
+	m := make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
+		s, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		m[q] = s
+	}
+	return m, nil
+}
+
+// Close waits for the writes in flight, then closes the database.
+// Operations after Close fail; closing again does nothing.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
+	s.c.close()
+	w := s.c.w
+	for _, st := range w.stmts {
+		st.Close()
+	}
+	// Keeps the query planner's statistics current, as SQLite advises
+	// before closing a connection that wrote.
+	w.conn.ExecContext(context.Background(), "PRAGMA optimize")
+	err := errors.Join(w.conn.Close(), s.closeDBs())
+	if err != nil {
+		return fmt.Errorf("sqlite: close %q: %w", s.path, err)
+	}
+	return nil
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	for _, st := range s.reads {
+		errs = append(errs, st.Close())
+	}
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	return errors.Join(errs...)
+}

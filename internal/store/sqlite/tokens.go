@@ -1,0 +1,180 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"otpgate.dev/otpgate/internal/otp"
+	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/store/sqlstore"
+)
+
+// walkPage is how many tokens ForEachToken and Reseal hold at once.
+const walkPage = 256
+
+var readQueries = []string{
+	sqlstore.SelectUser, sqlstore.SelectUsers,
+	sqlstore.SelectToken, sqlstore.SelectTokenByIdentifier, sqlstore.SelectTokensByUser,
+	sqlstore.SelectTokenPage,
+}
+
+// AddToken stores t. A zero t.Created is set to now, a zero t.ConfiguredAt
+// to t.Created.
+func (s *Store) AddToken(ctx context.Context, t *store.Token) error {
+	if err := checkToken(t); err != nil {
+		return err
+	}
+	t.Created = orNow(t.Created)
+	if t.ConfiguredAt.IsZero() {
+		t.ConfiguredAt = t.Created
+	}
+	err := s.write(ctx, func(w *writer) error {
+		_, err := w.exec(sqlstore.InsertToken, sqlstore.TokenArgs(t)...)
+		return tokenConflict(err, t)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: add token %q: %w", t.ID, err)
+	}
+	return nil
+}
+
+func checkToken(t *store.Token) error {
+	if t.ID == "" || t.User == "" {
+		return errors.New("sqlite: a token needs its ID and User set")
+	}
+	if _, err := otp.ParseAlgorithm(t.Params.Algorithm.String()); err != nil {
+		return fmt.Errorf("sqlite: token %q: %w", t.ID, err)
+	}
+	return nil
+}
+
+// tokenConflict turns a constraint failure of an insert or update of t into
+// the store's answer.
+func tokenConflict(err error, t *store.Token) error {
+	switch {
+	case err == nil:
+		return nil
+	case isForeignKey(err):
+		return answer(fmt.Errorf("user %q: %w", t.User, store.ErrNotFound))
+	case isUnique(err) && uniqueColumn(err) == "identifier":
+		return answer(fmt.Errorf("identifier %q: %w", t.Identifier, store.ErrExists))
+	case isUnique(err):
+		return answer(store.ErrExists)
+	}
+	return err
+}
+
+// Token returns the token with id, or ErrNotFound.
+func (s *Store) Token(ctx context.Context, id string) (store.Token, error) {
+	t, err := s.tokenBy(ctx, sqlstore.SelectToken, id)
+	if err != nil {
+		return store.Token{}, fmt.Errorf("sqlite: token %q: %w", id, err)
+	}
+	return t, nil
+}
+
+// TokenByIdentifier returns the token whose Identifier is ident, or
+// ErrNotFound.
+func (s *Store) TokenByIdentifier(ctx context.Context, ident string) (store.Token, error) {
+	if ident == "" {
+		return store.Token{}, fmt.Errorf("sqlite: token by identifier: %w", store.ErrNotFound)
+	}
+	t, err := s.tokenBy(ctx, sqlstore.SelectTokenByIdentifier, ident)
+	if err != nil {
+		return store.Token{}, fmt.Errorf("sqlite: token by identifier %q: %w", ident, err)
+	}
+	return t, nil
+}
+
+func (s *Store) tokenBy(ctx context.Context, query, key string) (store.Token, error) {
+	t, err := sqlstore.ScanToken(s.reads[query].QueryRowContext(ctx, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Token{}, store.ErrNotFound
+	}
+	return t, err
+}
+
+// Tokens returns user's tokens, oldest first. A user without tokens, or an
+// unknown user, has none.
+func (s *Store) Tokens(ctx context.Context, user string) ([]store.Token, error) {
+	ts, err := collect(s.reads[sqlstore.SelectTokensByUser].QueryContext(ctx, user))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tokens of %q: %w", user, err)
+	}
+	return ts, nil
+}
+
+func collect(rows *sql.Rows, err error) ([]store.Token, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ts []store.Token
+	for rows.Next() {
+		t, err := sqlstore.ScanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+// ForEachToken calls fn for every token in id order, walkPage tokens at a
+// time. No transaction spans the walk: fn may call the store, and sees
+// tokens added or changed meanwhile or not.
+func (s *Store) ForEachToken(ctx context.Context, fn func(store.Token) error) error {
+	page := s.reads[sqlstore.SelectTokenPage]
+	after := ""
+	for {
+		ts, err := collect(page.QueryContext(ctx, after, walkPage))
+		if err != nil {
+			return fmt.Errorf("sqlite: walk tokens: %w", err)
+		}
+		for _, t := range ts {
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+		if len(ts) < walkPage {
+			return nil
+		}
+		after = ts[len(ts)-1].ID
+	}
+}
+
+// UpdateToken writes t's configuration and sets t.ConfiguredAt to now. It
+// never lowers the stored Next (a code accepted since t was read stays
+// used) and sets t.Next to the stored value.
+func (s *Store) UpdateToken(ctx context.Context, t *store.Token) error {
+	if err := checkToken(t); err != nil {
+		return err
+	}
+	t.ConfiguredAt = now()
+	var next int64
+	err := s.write(ctx, func(w *writer) error {
+		err := w.queryRow(sqlstore.UpdateToken, sqlstore.UpdateTokenArgs(t)...).Scan(&next)
+		if errors.Is(err, sql.ErrNoRows) {
+			return answer(store.ErrNotFound)
+		}
+		return tokenConflict(err, t)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: update token %q: %w", t.ID, err)
+	}
+	t.Next = next
+	return nil
+}
+
+// DeleteToken removes the token with id.
+func (s *Store) DeleteToken(ctx context.Context, id string) error {
+	err := s.write(ctx, func(w *writer) error {
+		return mustChange(w.exec(sqlstore.DeleteToken, id))
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete token %q: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// The statements every SQL store runs. They are portable between SQLite and
+// PostgreSQL: $n placeholders, RETURNING, CASE instead of MAX/GREATEST.
+const (
+	InsertUser  = `INSERT INTO users (name, created) VALUES ($1, $2)`
+	SelectUser  = `SELECT name, created FROM users WHERE name = $1`
+	SelectUsers = `SELECT name, created FROM users ORDER BY name`
+	// DeleteUser cascades to the user's tokens; challenges have no foreign
+	// key and go with DeleteUserChallenges in the same transaction.
+	DeleteUser           = `DELETE FROM users WHERE name = $1`
+	DeleteUserChallenges = `DELETE FROM challenges WHERE user_name = $1`
+
+	InsertToken = `INSERT INTO tokens (` + TokenColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+	SelectToken             = `SELECT ` + TokenColumns + ` FROM tokens WHERE id = $1`
+	SelectTokenByIdentifier = `SELECT ` + TokenColumns + ` FROM tokens WHERE identifier = $1`
+	SelectTokensByUser      = `SELECT ` + TokenColumns + ` FROM tokens WHERE user_name = $1 ORDER BY created, id`
+	// SelectTokenPage walks the tokens in id order, $2 at a time after id $1.
+	SelectTokenPage = `SELECT ` + TokenColumns + ` FROM tokens WHERE id > $1 ORDER BY id LIMIT $2`
+	TokenExists     = `SELECT COUNT(*) FROM tokens WHERE id = $1`
+	DeleteToken     = `DELETE FROM tokens WHERE id = $1`
+
+	// UpdateToken never lowers next_counter: an admin change made from a
+	// copy read before a concurrent CommitSuccess must not reopen counters
+	// that were accepted meanwhile. It returns the stored next_counter.
+	UpdateToken = `UPDATE tokens SET enabled = $2, comment = $3, algorithm = $4, digits = $5,
+	period_ns = $6, t0 = $7, next_counter = CASE WHEN next_counter > $8 THEN next_counter ELSE $8 END,
+	drift = $9, secret = $10, private_id = $11, identifier = $12, configured_at = $13
+	WHERE id = $1 RETURNING next_counter`
+	UpdateSecrets = `UPDATE tokens SET secret = $2, private_id = $3 WHERE id = $1`
+
+	// CommitSuccess is the replay guard: zero rows changed means the
+	// counter was already used (or the token is gone).
+	CommitSuccess = `UPDATE tokens SET next_counter = $2, drift = $3, failures = 0, last_check = $4, last_success = $4
+	WHERE id = $1 AND next_counter < $2`
+	// RecordFailure: $3 is maxFailures, $4 lockUntil. The right-hand sides
+	// see the row before the update, so failures + 1 is the new count.
+	RecordFailure = `UPDATE tokens SET failures = failures + 1, last_check = $2,
+	locked_until = CASE WHEN failures + 1 > $3 THEN $4 ELSE locked_until END
+	WHERE id = $1 RETURNING failures, locked_until`
+	Unlock = `UPDATE tokens SET failures = 0, locked_until = NULL WHERE id = $1`
+
+	ChallengeColumns = `id, user_name, kind, data, expires, created`
+	InsertChallenge  = `INSERT INTO challenges (` + ChallengeColumns + `) VALUES ($1, $2, $3, $4, $5, $6)`
+	TakeChallenge    = `DELETE FROM challenges WHERE id = $1 RETURNING ` + ChallengeColumns
+	// PurgeChallenges removes what TakeChallenge would refuse at $1.
+	PurgeChallenges = `DELETE FROM challenges WHERE expires <= $1`
+
+	AuditColumns = `logged_at, actor, action, user_name, token_id, result, reason, source`
+	InsertAudit  = `INSERT INTO audit (` + AuditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+)
+
+// SelectAudit returns the query for f, newest first, and its arguments.
+func SelectAudit(f store.AuditFilter) (string, []any) {
+	var (
+		q     strings.Builder
+		args  []any
+		where []string
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.User != "" {
+		where = append(where, "user_name = "+arg(f.User))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "logged_at >= "+arg(Nanos(f.Since)))
+	}
+	q.WriteString(`SELECT ` + AuditColumns + ` FROM audit`)
+	if len(where) > 0 {
+		q.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	q.WriteString(" ORDER BY logged_at DESC, seq DESC")
+	if f.Limit > 0 {
+		q.WriteString(" LIMIT " + arg(f.Limit))
+	}
+	return q.String(), args
+}

@@ -1,0 +1,65 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"otpgate.dev/otpgate/internal/store"
+)
+
+func testAudit(t *testing.T, s store.Store) {
+	events := []store.AuditEvent{
+		{Time: t0, Actor: "admin", Action: "enroll", User: "alice", TokenID: "a1", Result: "ok", Source: "tty"},
+		{Time: t0.Add(time.Second), Actor: "radius", Action: "verify", User: "alice", TokenID: "a1",
+			Result: "fail", Reason: "wrong code", Source: "192.0.2.1"},
+		{Time: t0.Add(2 * time.Second), Actor: "openvpn", Action: "verify", User: "bob", TokenID: "b1",
+			Result: "replay", Reason: "counter used", Source: "198.51.100.7"},
+		{Time: t0.Add(3 * time.Second), Actor: "radius", Action: "verify", User: "alice", TokenID: "a1",
+			Result: "locked", Reason: "3 failures", Source: "192.0.2.1"},
+	}
+	// Appended out of time order: Audit orders by Time.
+	for _, i := range []int{2, 0, 3, 1} {
+		if err := s.AppendAudit(ctx(t), events[i]); err != nil {
+			t.Fatalf("AppendAudit = %v", err)
+		}
+	}
+	for _, tt := range []struct {
+		f    store.AuditFilter
+		want []int // indexes into events, newest first
+	}{
+		{store.AuditFilter{}, []int{3, 2, 1, 0}},
+		{store.AuditFilter{User: "alice"}, []int{3, 1, 0}},
+		{store.AuditFilter{User: "carol"}, nil},
+		{store.AuditFilter{Since: t0.Add(time.Second)}, []int{3, 2, 1}},
+		{store.AuditFilter{Limit: 2}, []int{3, 2}},
+		{store.AuditFilter{User: "alice", Since: t0.Add(time.Second), Limit: 1}, []int{3}},
+	} {
+		got, err := s.Audit(ctx(t), tt.f)
+		if err != nil {
+			t.Errorf("Audit(%+v) = %v", tt.f, err)
+			continue
+		}
+		var want []store.AuditEvent
+		for _, i := range tt.want {
+			want = append(want, events[i])
+		}
+		if !slices.EqualFunc(got, want, equalEvent) {
+			t.Errorf("Audit(%+v) = %+v; want %+v", tt.f, got, want)
+		}
+	}
+
+	before := time.Now()
+	if err := s.AppendAudit(ctx(t), store.AuditEvent{Actor: "admin", Action: "unlock"}); err != nil {
+		t.Fatalf("AppendAudit(zero Time) = %v", err)
+	}
+	got, err := s.Audit(ctx(t), store.AuditFilter{Limit: 1})
+	if err != nil || len(got) != 1 || got[0].Action != "unlock" || got[0].Time.Before(before.Add(-time.Minute)) {
+		t.Errorf("Audit after AppendAudit with zero Time = %+v, %v; want it first, stamped about now", got, err)
+	}
+}
+
+func equalEvent(a, b store.AuditEvent) bool {
+	a.Time, b.Time = a.Time.UTC(), b.Time.UTC()
+	return a == b
+}
