@@ -1,0 +1,211 @@
+// Package engine decides whether a one-time password is accepted: HOTP
+// (RFC 4226), TOTP (RFC 6238), prefixed HOTP and Yubico OTP, with the
+// verification policy of an enterprise OATH token manager (windows, replay,
+// lockout, resync). Every front end (OpenVPN, RADIUS, the CLI) calls it, so
+// its behaviour is the product's.
+//
+// Use [New] with a store, the secret box that opens token secrets, a
+// [Policy] (start from [DefaultPolicy]) and a clock, then [Engine.Verify]
+// for a user and code, or [Engine.VerifyAny] for a prefixed HOTP or Yubico
+// OTP code that names its own token. Admins call [Engine.Resync],
+// [Engine.Unlock] and [Engine.Current]. Tokens are created with package
+// enroll.
+//
+// # Rules
+//
+//   - HOTP accepts counters Next to Next+HOTPWindow-1, where Next is one past
+//     the last accepted counter (RFC 4226 section 7.4, the seed's moving
+//     window). TOTP accepts the steps within TOTPBack and TOTPForward of the
+//     current step plus the token's drift (RFC 6238 section 5.2). Neither
+//     ever accepts a counter below Next, and when a code matches two
+//     counters the highest is recorded, so no code is accepted twice.
+//   - Prefixed HOTP codes are the token's identifier followed by the code,
+//     both checked, in constant time. Yubico OTPs must decrypt under the
+//     token's AES key with a good CRC, carry the token's private ID, and a
+//     counter (usage<<8 | session) of at least Next.
+//   - A success is recorded by one conditional update of the store
+//     ([store.Store.CommitSuccess]); if it changes nothing, another request
+//     used the code first, and this one is refused as a replay. No replay
+//     state is kept in memory, so any number of processes and nodes may
+//     share a store.
+//   - A token is tried only if it is enabled and the code has its form (the
+//     digit count, the identifier, the Yubico public ID). When no tried token
+//     accepts the code, each tried token counts a failure; past MaxFailures
+//     it locks until now+LockFor (0: until an admin unlocks). Replays count
+//     as failures: a replayed code is either an attacker holding an old code
+//     or a client resubmitting one, and neither will succeed by retrying.
+//     The count is reset only by a success or an unlock, so after a lock
+//     expires the next failure locks again.
+//   - A locked token is still checked, but never accepts: the caller sees
+//     exactly what a wrong code gives, with the same store writes and so
+//     the same delay. An attempt on a locked token counts as a failure and
+//     restarts the lock. Only the audit trail and [Result.Reason] say
+//     "locked".
+//   - Every outcome is appended to the audit trail with the user, token,
+//     result, reason and source, never the code.
+//
+// Codes are used as given: the engine does not trim or reformat them, except
+// that Yubico OTPs are read case-insensitively.
+//
+// An Engine is safe for concurrent use.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// MaxCodeLen bounds a code; longer input is refused before any work.
+const MaxCodeLen = 128
+
+// Engine verifies codes against the tokens in a store.
+type Engine struct {
+	st  store.Store
+	box *secretbox.Box
+	pol Policy
+	now func() time.Time
+}
+
+// New returns an engine. pol must be valid ([Policy.Validate]); New panics
+// otherwise, since configuration parsing validates it first. now is the
+// clock, time.Now in production.
+func New(st store.Store, box *secretbox.Box, pol Policy, now func() time.Time) *Engine {
+	if err := pol.Validate(); err != nil {
+		panic(err)
+	}
+	return &Engine{st: st, box: box, pol: pol, now: now}
+}
+
+// Request is one login attempt.
+type Request struct {
+	User   string // empty for [Engine.VerifyAny]
+	Code   string // as the user typed it; never logged
+	Source string // the client: address, NAS, tty; for the audit trail
+	Actor  string // the front end: "openvpn", "radius", "cli"; for the audit trail
+}
+
+// Result is the outcome of a verification. A refusal looks the same to the
+// caller whatever its cause: only Reason differs.
+type Result struct {
+	OK      bool
+	User    string // the user; from the token for VerifyAny, and then only on success
+	TokenID string // the token that accepted the code; empty on refusal
+	// Reason says why a code was refused, for logs and the audit trail. It
+	// must never reach the client: "locked" or "replayed" would tell an
+	// attacker more than "refused".
+	Reason string
+}
+
+// Verify checks req.Code against every enabled token of req.User. An error
+// means the store, the audit trail or a sealed secret failed; the caller must
+// then refuse (the code may have been used up).
+func (e *Engine) Verify(ctx context.Context, req Request) (Result, error) {
+	now := e.now()
+	if len(req.Code) > MaxCodeLen {
+		return e.refuseEarly(ctx, req, now, ReasonTooLong)
+	}
+	toks, err := e.st.Tokens(ctx, req.User)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Result{}, fmt.Errorf("engine: tokens of user %q: %w", req.User, err)
+	}
+	return e.decide(ctx, req, toks, now)
+}
+
+// refuseEarly refuses a code before any token is tried.
+func (e *Engine) refuseEarly(ctx context.Context, req Request, now time.Time, reason string) (Result, error) {
+	if err := e.auditVerify(ctx, req, now, nil, resultFail, reason); err != nil {
+		return Result{}, err
+	}
+	return Result{User: req.User, Reason: reason}, nil
+}
+
+// decide tries each enabled token in toks and commits the first that accepts
+// the code; if none does, it counts failures.
+func (e *Engine) decide(ctx context.Context, req Request, toks []store.Token, now time.Time) (Result, error) {
+	var tried []attempt
+	for i := range toks {
+		t := &toks[i]
+		if !t.Enabled {
+			continue
+		}
+		a, err := e.check(t, req.Code, now)
+		if err != nil {
+			return Result{}, err
+		}
+		if !a.fits {
+			continue
+		}
+		if a.match {
+			ok, err := e.commit(ctx, req, a, now)
+			if ok || err != nil {
+				return Result{OK: ok, User: t.User, TokenID: t.ID}, err
+			}
+			a.outcome, a.reason = resultReplay, ReasonReplayRace
+		}
+		tried = append(tried, a)
+	}
+	return e.refuse(ctx, req, tried, now)
+}
+
+// commit records a's success; false means another request used the code
+// first.
+func (e *Engine) commit(ctx context.Context, req Request, a attempt, now time.Time) (bool, error) {
+	ok, err := e.st.CommitSuccess(ctx, a.tok.ID, a.next, a.drift, now)
+	if err != nil {
+		return false, fmt.Errorf("engine: commit token %s: %w", a.tok.ID, err)
+	}
+	if !ok {
+		return false, nil
+	}
+	if err := e.auditVerify(ctx, req, now, a.tok, resultOK, a.reason); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// refuse counts a failure on every tried token, audits each, and returns the
+// refusal.
+func (e *Engine) refuse(ctx context.Context, req Request, tried []attempt, now time.Time) (Result, error) {
+	if len(tried) == 0 {
+		return e.refuseEarly(ctx, req, now, ReasonNoToken)
+	}
+	res := Result{User: req.User}
+	for i := range tried {
+		a := &tried[i]
+		if err := e.fail(ctx, a, now); err != nil {
+			return Result{}, err
+		}
+		if err := e.auditVerify(ctx, req, now, a.tok, a.outcome, a.reason); err != nil {
+			return Result{}, err
+		}
+		res.Reason = joinReason(res.Reason, a.reason)
+	}
+	return res, nil
+}
+
+// fail records a failed attempt on a's token. An attempt on a locked token
+// counts too, and restarts the lock: so that its refusal costs the same
+// store writes, and so the same time, as a wrong code's, and so that a
+// token under attack stays locked until the attempts stop for LockFor.
+func (e *Engine) fail(ctx context.Context, a *attempt, now time.Time) error {
+	f, err := e.st.RecordFailure(ctx, a.tok.ID, now, e.pol.MaxFailures, e.pol.lockUntil(now))
+	if err != nil {
+		return fmt.Errorf("engine: record failure of token %s: %w", a.tok.ID, err)
+	}
+	if a.outcome != resultLocked && f.Failures > e.pol.MaxFailures && now.Before(f.LockedUntil) {
+		a.reason += ", " + ReasonNowLocked
+	}
+	return nil
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
