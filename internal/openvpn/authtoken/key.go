@@ -1,0 +1,100 @@
+package authtoken
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// pemType labels a key file.
+const pemType = "OTPGATE OPENVPN AUTH-TOKEN KEY"
+
+// KeySize is the size of a key in bytes.
+const KeySize = 32
+
+// Key signs and verifies tokens. It is safe for concurrent use.
+type Key struct {
+	k [KeySize]byte
+}
+
+// GenerateKey returns a new random key.
+func GenerateKey() (*Key, error) {
+	k := new(Key)
+	if _, err := rand.Read(k.k[:]); err != nil {
+		return nil, fmt.Errorf("authtoken: generate key: %w", err)
+	}
+	return k, nil
+}
+
+// MarshalPEM returns the key as a PEM block, the key file format.
+func (k *Key) MarshalPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: k.k[:]})
+}
+
+// ParseKey parses a key file.
+func ParseKey(b []byte) (*Key, error) {
+	block, rest := pem.Decode(b)
+	if block == nil || block.Type != pemType {
+		return nil, fmt.Errorf("authtoken: no %q PEM block", pemType)
+	}
+	if len(block.Bytes) != KeySize || len(block.Headers) != 0 {
+		return nil, fmt.Errorf("authtoken: key must be %d bytes without headers", KeySize)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, errors.New("authtoken: trailing data after the key")
+	}
+	k := new(Key)
+	copy(k.k[:], block.Bytes)
+	return k, nil
+}
+
+// LoadKey reads a key file, refusing one that others can read or write.
+func LoadKey(path string) (*Key, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("authtoken: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("authtoken: %w", err)
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o007 != 0 {
+		return nil, fmt.Errorf("authtoken: key file %q must be a regular file no other user can read or write (chmod o-rwx)", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return nil, fmt.Errorf("authtoken: read %q: %w", path, err)
+	}
+	k, err := ParseKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %q)", err, path)
+	}
+	return k, nil
+}
+
+// WriteKeyFile creates path, which must not exist, holding a new key, mode 0600.
+func WriteKeyFile(path string) (*Key, error) {
+	k, err := GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("authtoken: create key file: %w", err)
+	}
+	if _, err := f.Write(k.MarshalPEM()); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("authtoken: write key file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("authtoken: write key file: %w", err)
+	}
+	return k, nil
+}
