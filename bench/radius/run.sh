@@ -1,0 +1,157 @@
+#!/bin/sh
+# Benchmarks RADIUS PAP authentication on loopback, side by side:
+#   - FreeRADIUS (Debian's freeradius) answering PAP from its users file,
+#     with no OTP;
+#   - otpgate's RADIUS server with an in-memory login service doing
+#     replay-safe HOTP verification (password + code), and once more with
+#     the password alone.
+# All three take the same load from radius-bench: $SENDERS concurrent
+# senders, one request outstanding each, for $DURATION.
+#
+# Usage: bench/radius/run.sh            (from the repository root)
+#        SENDERS=64 DURATION=20s USERS=50000 bench/radius/run.sh
+set -eu
+
+SENDERS=${SENDERS:-32}
+DURATION=${DURATION:-10s}
+USERS=${USERS:-20000}
+FR_PORT=${FR_PORT:-18121}
+OTPGATE_PORT=${OTPGATE_PORT:-18120}
+SECRET=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+for p in freeradius radclient go; do
+	command -v "$p" >/dev/null || { echo "run.sh: error: $p not found (apt-get install freeradius freeradius-utils)" >&2; exit 1; }
+done
+
+dir=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+go build -o "$dir/radius-bench" ./bench/radius
+bench="$dir/radius-bench"
+"$bench" gen -n "$USERS" -users "$dir/users.txt" -freeradius-users "$dir/users"
+
+# A minimal FreeRADIUS: one client, the files and pap modules, no logging
+# of requests, no reject delay.
+cat >"$dir/radiusd.conf" <<EOF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = /usr/sbin
+logdir = $dir
+raddbdir = $dir
+radacctdir = $dir
+name = freeradius
+confdir = $dir
+modconfdir = $dir
+certdir = $dir
+cadir = $dir
+run_dir = $dir
+db_dir = $dir
+libdir = /usr/lib/freeradius
+pidfile = $dir/radiusd.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 262144
+hostname_lookups = no
+log {
+	destination = stderr
+	auth = no
+}
+security {
+	allow_core_dumps = no
+	max_attributes = 200
+	reject_delay = 0
+	status_server = yes
+}
+thread pool {
+	start_servers = 16
+	max_servers = 32
+	min_spare_servers = 4
+	max_spare_servers = 16
+	max_requests_per_server = 0
+}
+client bench {
+	ipaddr = 127.0.0.1
+	secret = $SECRET
+	require_message_authenticator = yes
+}
+modules {
+	pap {
+	}
+	files {
+		filename = $dir/users
+	}
+}
+server default {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $FR_PORT
+	}
+	authorize {
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+}
+EOF
+
+# wait_ready PORT: until a Status-Server is answered.
+wait_ready() {
+	i=0
+	until echo "Message-Authenticator = 0x00" | radclient -q -t 1 -r 1 "127.0.0.1:$1" status "$SECRET" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 30 ] || { echo "run.sh: error: nothing answers on port $1" >&2; exit 1; }
+		sleep 0.2
+	done
+}
+
+stop() {
+	kill "$1"
+	wait "$1" 2>/dev/null || true
+}
+
+load() { # label port code
+	"$bench" load -label "$1" -server "127.0.0.1:$2" -secret "$SECRET" -users "$dir/users.txt" \
+		-code "$3" -c "$SENDERS" -d "$DURATION" | tee -a "$dir/results"
+}
+
+echo "== FreeRADIUS $(freeradius -v 2>/dev/null | head -1 | sed 's/.*Version //; s/,.*//'), PAP from the users file" >&2
+freeradius -f -d "$dir" 2>"$dir/freeradius.log" &
+fr=$!
+pids="$fr"
+wait_ready "$FR_PORT"
+load freeradius "$FR_PORT" none
+stop "$fr"
+
+echo "== otpgate, PAP + replay-safe HOTP" >&2
+"$bench" serve -listen "127.0.0.1:$OTPGATE_PORT" -secret "$SECRET" -users "$dir/users.txt" -code hotp 2>"$dir/otpgate.log" &
+og=$!
+pids="$pids $og"
+wait_ready "$OTPGATE_PORT"
+load otpgate-hotp "$OTPGATE_PORT" hotp
+stop "$og"
+
+echo "== otpgate, PAP alone" >&2
+"$bench" serve -listen "127.0.0.1:$OTPGATE_PORT" -secret "$SECRET" -users "$dir/users.txt" -code none 2>>"$dir/otpgate.log" &
+og=$!
+pids="$pids $og"
+wait_ready "$OTPGATE_PORT"
+load otpgate-pap "$OTPGATE_PORT" none
+stop "$og"
+
+echo
+echo "Loopback, $SENDERS senders, $DURATION each, $(nproc) CPUs:"
+printf '%-14s %10s %10s %10s %9s\n' server "req/s" "p50 ms" "p99 ms" timeouts
+grep '^RESULT' "$dir/results" | sed 's/[a-z0-9_]*=//g' |
+	awk '{ printf "%-14s %10s %10s %10s %9s\n", $2, $3, $4, $5, $8 }'

@@ -1,0 +1,227 @@
+package radius
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+
+	layeh "layeh.com/radius"
+
+	"otpgate.dev/otpgate/internal/auth"
+)
+
+// reply is the answer to one request: a Response code and the attributes
+// after the Message-Authenticator; Proxy-State is added when encoding.
+type reply struct {
+	code   layeh.Code
+	attrs  layeh.Attributes
+	status bool // the answer to a Status-Server
+}
+
+// handle answers one datagram from src, sent by client cl. It returns the
+// encoded reply, or nil and the reason the datagram is dropped. It never
+// panics on any input.
+func (s *Server) handle(ctx context.Context, src netip.AddrPort, cl *entry, b []byte) ([]byte, DropReason) {
+	p, sc, drop := s.check(cl, b)
+	if p == nil {
+		s.logDrop(src, cl, drop)
+		return nil, drop
+	}
+	var r reply
+	switch p.Code {
+	case layeh.CodeStatusServer:
+		r = reply{code: layeh.CodeAccessAccept, status: true}
+	default:
+		var err error
+		if r, err = s.login(ctx, src, cl, p, sc); err != nil {
+			s.log.Error("radius: login service failed", "nas", cl.Name, "src", src.String(), "err", err)
+			return nil, DropServiceError
+		}
+	}
+	out, err := encodeReply(p, r, cl.Secret)
+	if err != nil {
+		s.log.Error("radius: cannot encode reply", "nas", cl.Name, "src", src.String(), "err", err)
+		return nil, DropInternal
+	}
+	s.metrics.outcome(r.code, r.status)
+	return out, notDropped
+}
+
+// check parses and authenticates a request. It returns the packet, or nil
+// and the reason to drop it.
+func (s *Server) check(cl *entry, b []byte) (*layeh.Packet, scan, DropReason) {
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, scan{}, DropMalformed
+	}
+	packet := b[:h.length]
+	if h.code != layeh.CodeAccessRequest && h.code != layeh.CodeStatusServer {
+		return nil, scan{}, DropUnsupportedCode
+	}
+	sc, err := scanAttributes(packet)
+	if errors.Is(err, errTooManyAttributes) {
+		return nil, sc, DropTooManyAttributes
+	} else if err != nil {
+		return nil, sc, DropMalformed
+	}
+	if drop, ok := checkMessageAuthenticator(cl, h.code, packet, sc.maOffset); !ok {
+		return nil, sc, drop
+	}
+	p, err := layeh.Parse(packet, cl.Secret)
+	if err != nil {
+		return nil, sc, DropMalformed
+	}
+	return p, sc, notDropped
+}
+
+// checkMessageAuthenticator applies RFC 3579 section 3.2 and the BlastRADIUS
+// rule: required unless the client is a legacy NAS, always required on
+// Status-Server (RFC 5997 section 3), always verified when present.
+func checkMessageAuthenticator(cl *entry, code layeh.Code, packet []byte, offset int) (DropReason, bool) {
+	if offset == 0 {
+		if code == layeh.CodeStatusServer || !cl.AllowMissingMessageAuthenticator {
+			return DropMissingMessageAuthenticator, false
+		}
+		return notDropped, true
+	}
+	if !verifyMessageAuthenticator(packet, cl.Secret, offset) {
+		return DropBadMessageAuthenticator, false
+	}
+	return notDropped, true
+}
+
+// login turns an Access-Request into an auth.Request, asks the service and
+// turns its answer into a reply. An error means the service could not
+// decide; the request is then dropped so that the NAS may try another server.
+func (s *Server) login(ctx context.Context, src netip.AddrPort, cl *entry, p *layeh.Packet, sc scan) (reply, error) {
+	user := string(p.Get(typeUserName))
+	who := []any{"user", user, "nas", cl.Name, "src", src.String()}
+	if sc.hasCHAP || sc.hasEAP || sc.hasMSCHAP {
+		s.log.Warn("radius: reject: CHAP, MS-CHAP and EAP cannot carry a one-time code; configure the NAS for PAP", who...)
+		return reply{code: layeh.CodeAccessReject}, nil
+	}
+	req, ok := buildRequest(user, cl, src, p)
+	if !ok {
+		s.log.Warn("radius: reject: no readable User-Password", who...)
+		return reply{code: layeh.CodeAccessReject}, nil
+	}
+	resp, err := s.service.Authenticate(ctx, req)
+	if err != nil {
+		return reply{}, err
+	}
+	if resp.User != "" && resp.User != user {
+		who = append(who, "login", resp.User)
+	}
+	r, err := s.replyTo(resp)
+	if err != nil {
+		s.log.Error("radius: reject: bad challenge from the login service", append(who, "err", err)...)
+		return reply{code: layeh.CodeAccessReject}, nil
+	}
+	s.log.Info("radius: "+resp.Outcome.String(), append(who, "reason", resp.Reason, "answer", req.ChallengeID != "")...)
+	return r, nil
+}
+
+// buildRequest maps the PAP fields to the login service's request: with a
+// State, the User-Password is the code answering that challenge (RFC 2865
+// section 4.4); without, it is the password field of the client's style.
+func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (auth.Request, bool) {
+	enc, ok := p.Lookup(typeUserPassword)
+	if !ok {
+		return auth.Request{}, false
+	}
+	pw, err := layeh.UserPassword(enc, cl.Secret, p.Authenticator[:])
+	if err != nil {
+		return auth.Request{}, false
+	}
+	req := auth.Request{User: user, Style: cl.Style, Frontend: "radius", Source: src.Addr().Unmap().String()}
+	if state := p.Get(typeState); len(state) > 0 {
+		req.ChallengeID, req.Code = string(state), string(pw)
+	} else {
+		req.Password = string(pw)
+	}
+	return req, true
+}
+
+// replyTo turns the service's answer into a reply.
+func (s *Server) replyTo(resp auth.Response) (reply, error) {
+	switch resp.Outcome {
+	case auth.Accept:
+		return reply{code: layeh.CodeAccessAccept}, nil
+	case auth.ChallengeIssued:
+		attrs, err := s.challengeAttributes(resp.Challenge)
+		return reply{code: layeh.CodeAccessChallenge, attrs: attrs}, err
+	default:
+		return reply{code: layeh.CodeAccessReject}, nil
+	}
+}
+
+// challengeAttributes builds an Access-Challenge: State names the challenge,
+// Reply-Message shows the prompt, Prompt says whether to echo the answer
+// (RFC 2869 section 5.10) and Session-Timeout how long the NAS should wait
+// for it (RFC 2865 section 5.27).
+func (s *Server) challengeAttributes(ch *auth.PendingChallenge) (layeh.Attributes, error) {
+	if ch == nil || ch.ID == "" || len(ch.ID) > maxStringLength {
+		return nil, errors.New("radius: a challenge needs an ID of 1..253 octets")
+	}
+	var attrs layeh.Attributes
+	attrs.Add(typeState, layeh.Attribute(ch.ID))
+	for msg := ch.Prompt; msg != ""; {
+		n := min(len(msg), maxStringLength)
+		attrs.Add(typeReplyMessage, layeh.Attribute(msg[:n]))
+		msg = msg[n:]
+	}
+	echo := uint32(promptNoEcho)
+	if ch.Echo {
+		echo = promptEcho
+	}
+	attrs.Add(typePrompt, layeh.NewInteger(echo))
+	if !ch.Expires.IsZero() {
+		if secs := int64(ch.Expires.Sub(s.now()).Seconds()); secs > 0 {
+			attrs.Add(typeSessionTimeout, layeh.NewInteger(uint32(min(secs, 1<<31))))
+		}
+	}
+	return attrs, nil
+}
+
+// encodeReply encodes r as the response to p: the Message-Authenticator
+// first, r's attributes, then every Proxy-State of the request in order
+// (RFC 2865 section 5.33), signed with secret.
+func encodeReply(p *layeh.Packet, r reply, secret []byte) ([]byte, error) {
+	q := &layeh.Packet{Code: r.code, Identifier: p.Identifier, Authenticator: p.Authenticator}
+	q.Attributes = make(layeh.Attributes, 0, 1+len(r.attrs)+2)
+	q.Add(typeMessageAuthenticator, make(layeh.Attribute, 16))
+	q.Attributes = append(q.Attributes, r.attrs...)
+	for _, a := range p.Attributes {
+		if a.Type == typeProxyState {
+			q.Add(typeProxyState, a.Attribute)
+		}
+	}
+	b, err := q.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("radius: encode %v: %w", r.code, err)
+	}
+	if err := signResponse(b, secret); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// logDrop logs a dropped request at debug level, or as a warning when the
+// cause is likely a NAS misconfiguration. Warnings are rate limited so that
+// a flood cannot flood the log.
+func (s *Server) logDrop(src netip.AddrPort, cl *entry, r DropReason) {
+	level := slog.LevelDebug
+	switch r {
+	case DropMissingMessageAuthenticator, DropBadMessageAuthenticator:
+		if s.warnLimit.allow(s.now()) {
+			level = slog.LevelWarn
+		}
+	}
+	name := ""
+	if cl != nil {
+		name = cl.Name
+	}
+	s.log.Log(context.Background(), level, "radius: drop", "reason", r.String(), "nas", name, "src", src.String())
+}
