@@ -9,7 +9,7 @@ stoken sqlite3 zbar-tools
 pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev libyubikey-dev
 libpam0g-dev pamtester libpam-oath libpam-google-authenticator
 freeradius-utils libpam-radius-auth
-openvpn openssl iproute2"
+openvpn openssl iproute2 apache2-utils"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,181 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/primary"
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// Defaults of seed 004's OpenVPN script, which the other front ends share.
+const (
+	DefaultChallengeTTL = 300 * time.Second
+	DefaultPrompt       = "Please enter your TOTP code"
+)
+
+// Verifier is the part of the engine the service uses.
+type Verifier interface {
+	Verify(ctx context.Context, req engine.Request) (engine.Result, error)
+	VerifyAny(ctx context.Context, req engine.Request) (engine.Result, error)
+}
+
+// Config is the service's policy. The zero value of a field takes its
+// default; Primary nil means primary.None.
+type Config struct {
+	Primary      primary.Checker
+	ChallengeTTL time.Duration
+	Prompt       string
+	// CodeLengths are the code lengths tried at the end of an Appended
+	// password, longest first (default 44, 8, 6: Yubico OTP, 8 and 6 digits).
+	CodeLengths []int
+}
+
+// Engine is the Service of package engine and a store: the one
+// implementation every front end uses.
+type Engine struct {
+	cfg   Config
+	eng   Verifier
+	store store.Store
+	now   func() time.Time
+}
+
+// New returns the login service. now is the clock for challenges.
+func New(cfg Config, eng Verifier, st store.Store, now func() time.Time) *Engine {
+	if cfg.Primary == nil {
+		cfg.Primary = primary.None{}
+	}
+	if cfg.ChallengeTTL <= 0 {
+		cfg.ChallengeTTL = DefaultChallengeTTL
+	}
+	if cfg.Prompt == "" {
+		cfg.Prompt = DefaultPrompt
+	}
+	if len(cfg.CodeLengths) == 0 {
+		cfg.CodeLengths = []int{44, 8, 6}
+	}
+	return &Engine{cfg: cfg, eng: eng, store: st, now: now}
+}
+
+var errStyle = errors.New("auth: unknown login style")
+
+// Authenticate implements Service.
+func (s *Engine) Authenticate(ctx context.Context, req Request) (Response, error) {
+	if req.ChallengeID != "" {
+		return s.answer(ctx, req)
+	}
+	switch req.Style {
+	case CodeOnly:
+		return s.verify(ctx, req, req.User, req.Password)
+	case Separate:
+		return s.withPassword(ctx, req, req.Password, req.Code)
+	case Appended:
+		return s.appended(ctx, req)
+	case Challenge:
+		return s.challenge(ctx, req)
+	}
+	return Response{}, fmt.Errorf("%w %q", errStyle, req.Style)
+}
+
+// verify checks code for user; with no user, the code must name its token.
+func (s *Engine) verify(ctx context.Context, req Request, user, code string) (Response, error) {
+	er := engine.Request{User: user, Code: code, Source: req.Source, Actor: req.Frontend}
+	verify := s.eng.Verify
+	if user == "" {
+		verify = s.eng.VerifyAny
+	}
+	res, err := verify(ctx, er)
+	if err != nil {
+		return Response{}, err
+	}
+	if !res.OK {
+		return Response{Outcome: Reject, User: user, Reason: res.Reason}, nil
+	}
+	return Response{Outcome: Accept, User: res.User}, nil
+}
+
+// withPassword checks the primary password, then the code.
+func (s *Engine) withPassword(ctx context.Context, req Request, password, code string) (Response, error) {
+	ok, err := s.checkPrimary(ctx, req, password)
+	if err != nil || !ok {
+		return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, err
+	}
+	return s.verify(ctx, req, req.User, code)
+}
+
+// appended splits "password+code" at each known code length. Only a split
+// whose password is right reaches the engine, so a login costs at most one
+// verification and at most one counted failure.
+func (s *Engine) appended(ctx context.Context, req Request) (Response, error) {
+	if _, none := s.cfg.Primary.(primary.None); none {
+		return s.verify(ctx, req, req.User, req.Password) // no password: all of it is the code
+	}
+	for _, n := range s.cfg.CodeLengths {
+		if len(req.Password) < n {
+			continue
+		}
+		cut := len(req.Password) - n
+		ok, err := s.cfg.Primary.Check(ctx, req.User, req.Password[:cut])
+		if err != nil {
+			return Response{}, err
+		}
+		if ok {
+			return s.verify(ctx, req, req.User, req.Password[cut:])
+		}
+	}
+	s.auditPrimary(ctx, req)
+	return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, nil
+}
+
+// challenge checks the password and, when right, stores a challenge that
+// the code must answer before it expires.
+func (s *Engine) challenge(ctx context.Context, req Request) (Response, error) {
+	ok, err := s.checkPrimary(ctx, req, req.Password)
+	if err != nil || !ok {
+		return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, err
+	}
+	now := s.now()
+	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: req.Frontend, Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
+	if err := s.store.PutChallenge(ctx, c); err != nil {
+		return Response{}, fmt.Errorf("auth: store challenge: %w", err)
+	}
+	return Response{Outcome: ChallengeIssued, User: req.User, Challenge: &PendingChallenge{
+		ID: c.ID, Prompt: s.cfg.Prompt, Echo: true, Expires: c.Expires}}, nil
+}
+
+// answer consumes the challenge (once, and never late) and verifies the
+// code for the user the challenge was issued to.
+func (s *Engine) answer(ctx context.Context, req Request) (Response, error) {
+	c, err := s.store.TakeChallenge(ctx, req.ChallengeID, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Response{Outcome: Reject, User: req.User, Reason: "unknown or expired challenge"}, nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("auth: take challenge: %w", err)
+	}
+	if req.User != "" && req.User != c.User {
+		return Response{Outcome: Reject, User: req.User, Reason: "challenge issued to another user"}, nil
+	}
+	code := req.Code
+	if code == "" {
+		code = req.Password
+	}
+	return s.verify(ctx, req, c.User, code)
+}
+
+func (s *Engine) checkPrimary(ctx context.Context, req Request, password string) (bool, error) {
+	ok, err := s.cfg.Primary.Check(ctx, req.User, password)
+	if err == nil && !ok {
+		s.auditPrimary(ctx, req)
+	}
+	return ok, err
+}
+
+func (s *Engine) auditPrimary(ctx context.Context, req Request) {
+	_ = s.store.AppendAudit(ctx, store.AuditEvent{Time: s.now(), Actor: req.Frontend, Action: "login",
+		User: req.User, Result: "fail", Reason: "wrong password", Source: req.Source})
+}
