@@ -81,7 +81,7 @@ func TestStyles(t *testing.T) {
 	}{
 		{"appended", Request{User: "alice", Style: Appended, Password: "pw" + f.code(0)}, Accept},
 		{"appended replay", Request{User: "alice", Style: Appended, Password: "pw" + f.code(0)}, Reject},
-		{"appended wrong password", Request{User: "alice", Style: Appended, Password: "px" + f.code(30 * time.Second)}, Reject},
+		{"appended wrong password", Request{User: "alice", Style: Appended, Password: "px" + f.code(30*time.Second)}, Reject},
 		{"separate", Request{User: "alice", Style: Separate, Password: "pw", Code: f.code(30 * time.Second)}, Accept},
 		{"separate wrong code", Request{User: "alice", Style: Separate, Password: "pw", Code: "000000"}, Reject},
 		{"unknown user", Request{User: "mallory", Style: Appended, Password: "pw123456"}, Reject},
