@@ -25,7 +25,8 @@ advanced counter is saved back to the file, in the form it was given, before
 the code is printed.
 
 Options:
-    --token-mode MODE     totp or hotp (optional for otpauth URIs and PSKC)
+    --token-mode MODE     totp or hotp (optional for otpauth URIs and PSKC),
+                          rsa (RSA SecurID, as stoken) or yubioath (YubiKey)
     --token-secret SPEC   the token; SPEC is one of
                             SECRET            raw text used as the key
                             0xHEX             hex key
@@ -49,6 +50,22 @@ Options:
                           $OTPGATE_PSKC_PASSWORD; asked on the terminal)
     --json                print the codes and their validity as JSON
 
+RSA SecurID (--token-mode rsa): SPEC is a CTF string, a SecurID URI, a
+ctfData= v3 token, @FILE of an .sdtid file or a stoken rcfile; without it,
+~/.stokenrc. The PIN saved in the rcfile is used; otherwise it is read from
+--pin-file, $OTPGATE_RSA_PIN or the terminal, and put in front of the code
+unless the token mixes it in.
+    --password-file FILE  the token's password (also $OTPGATE_RSA_PASSWORD;
+                          asked on the terminal)
+    --devid ID            the device ID the token is bound to (also
+                          $OTPGATE_RSA_DEVID; asked on the terminal)
+    --pin-file FILE       the SecurID PIN (also $OTPGATE_RSA_PIN)
+
+YubiKey (--token-mode yubioath): SPEC names the credential on the first
+YubiKey found over PC/SC (ID, issuer:name or period/issuer:name as ykman
+shows them; the first credential without it). A password-protected applet is
+unlocked with $OTPGATE_YUBIKEY_PASSWORD or a password asked on the terminal.
+
 Examples:
     $ otpgate code --token-mode totp --token-secret @~/.config/vpn.totp
     492039
@@ -57,6 +74,8 @@ Examples:
     287082
     359152
     $ echo 'otpauth://totp/VPN:alice?secret=JBSWY3DPEHPK3PXP' | otpgate code --token-secret -
+    $ otpgate code --token-mode rsa --token-secret @token.sdtid --pin-file ~/.rsapin
+    $ otpgate code --token-mode yubioath --token-secret VPN:alice
 `
 
 func init() {
@@ -66,6 +85,8 @@ func init() {
 type codeFlags struct {
 	mode, secret, at, keyID string
 	pskcKeyFile, pskcPwFile string
+	passwordFile, pinFile   string // --token-mode rsa
+	devid                   string
 	counter                 string
 	next, json              bool
 	window, digits, period  int
@@ -86,8 +107,14 @@ func runCode(e *env, args []string) error {
 	fs.StringVar(&f.pskcKeyFile, "pskc-key-file", "", "")
 	fs.StringVar(&f.pskcPwFile, "pskc-password-file", "", "")
 	fs.BoolVar(&f.json, "json", false, "")
+	fs.StringVar(&f.passwordFile, "password-file", "", "")
+	fs.StringVar(&f.pinFile, "pin-file", "", "")
+	fs.StringVar(&f.devid, "devid", "", "")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	if isDeviceMode(f.mode) {
+		return runDeviceMode(e, &f)
 	}
 	req, err := f.request(e)
 	if err != nil {
@@ -147,7 +174,7 @@ func parseMode(s string) (tokenspec.Mode, error) {
 	case "hotp":
 		return tokenspec.HOTP, nil
 	}
-	return 0, usagef("unknown token mode %q (accepted: totp, hotp)", s)
+	return 0, usagef("unknown token mode %q (accepted: totp, hotp, rsa, yubioath)", s)
 }
 
 // secretText finds the token spec: the flag, standard input for "-", or the
