@@ -46,6 +46,9 @@ var commands = map[string]*command{}
 
 func register(c *command) { commands[c.name] = c }
 
+// errHelp asks report() to print the command's usage.
+var errHelp = flag.ErrHelp
+
 // usageError is a mistake in how a command was called.
 type usageError struct{ msg, hint string }
 
@@ -114,6 +117,10 @@ func report(e *env, c *command, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(e.stdout, c.usage)
 		return 0
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

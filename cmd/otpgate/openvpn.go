@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"otpgate.dev/otpgate/internal/auth"
+	"otpgate.dev/otpgate/internal/openvpn"
+)
+
+const openvpnUsage = `Usage:
+    otpgate openvpn verify [FILE]        auth-user-pass-verify (via-file or via-env)
+    otpgate openvpn crresponse [FILE]    client-crresponse (answers a crtext challenge)
+    otpgate openvpn client-connect FILE  client-connect (pushes an auth-token)
+
+The OpenVPN 2.6 server runs these as scripts; they read OpenVPN's
+environment and exit as OpenVPN expects (0 accept, 1 refuse, 2 pending).
+Configure them with setenv in server.conf:
+
+    setenv totpTokenDbPath /var/lib/otpgate/otpgate.db   (default: the data directory)
+    setenv totpChallengeTimeout 300
+    setenv totpChallengeText "Please enter your TOTP code"
+    setenv otpgateStyle crtext        crtext, crv1, static, append or code
+    setenv otpgatePrimary none        none, or htpasswd:/etc/openvpn/users.htpasswd
+    setenv otpgateAuthTokenKey /etc/otpgate/authtoken.key
+
+Example server.conf:
+    script-security 2
+    auth-user-pass-verify "/usr/bin/otpgate openvpn verify" via-file
+    client-crresponse "/usr/bin/otpgate openvpn crresponse"
+    client-connect "/usr/bin/otpgate openvpn client-connect"
+`
+
+func init() {
+	register(&command{name: "openvpn", short: "OpenVPN server script hooks (verify, crresponse, client-connect)", usage: openvpnUsage, run: runOpenVPN})
+}
+
+// exitStatus makes run() exit with an exact status and print nothing more:
+// OpenVPN reads a hook's status, and the hook has logged why.
+type exitStatus int
+
+func (s exitStatus) Error() string { return "exit status" }
+
+func runOpenVPN(e *env, args []string) error {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		if len(args) == 0 {
+			return usagef("name the hook: verify, crresponse or client-connect")
+		}
+		return errHelp
+	}
+	name := args[0]
+	switch name {
+	case openvpn.ScriptVerify, openvpn.ScriptCRResponse, openvpn.ScriptClientConnect:
+	default:
+		return usagef("unknown hook %q (accepted: verify, crresponse, client-connect)", name)
+	}
+	env := openvpn.OSEnv()
+	cfg, err := openvpn.ConfigFromEnv(env)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	svc, closeStore, err := openService(ctx, serviceConfig{db: cfg.TokenDBPath, primary: env["otpgatePrimary"],
+		auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}}, e.now)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	h, err := openvpn.NewHook(cfg, svc, slog.New(slog.NewTextHandler(e.stderr, nil)))
+	if err != nil {
+		return err
+	}
+	if code := h.Run(ctx, name, env, args[1:]); code != 0 {
+		return exitStatus(code)
+	}
+	return nil
+}
