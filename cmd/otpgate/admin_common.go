@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"math"
+	"time"
+
+	"otpgate.dev/otpgate/internal/admin"
+	"otpgate.dev/otpgate/internal/datadir"
+)
+
+// parseArgs parses args, in which flags may follow the positional arguments
+// (otpgate enroll alice --type hotp), and returns from min to max positional
+// arguments; names says what they are, for the error.
+func parseArgs(fs *flag.FlagSet, args []string, min, max int, names string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, math.MaxInt); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) > max {
+		return nil, usagef("unexpected argument %q", pos[max])
+	}
+	if len(pos) < min {
+		return nil, usagef("missing %s", names)
+	}
+	return pos, nil
+}
+
+// dbPath returns --db, else $OTPGATE_DB, else the data directory's database.
+func dbPath(e *env, flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if v := e.getenv(datadir.EnvDB); v != "" {
+		return v, nil
+	}
+	return datadir.DBPath()
+}
+
+// openAdmin opens the existing database named by --db.
+func openAdmin(e *env, db string) (*admin.Admin, error) {
+	path, err := dbPath(e, db)
+	if err != nil {
+		return nil, err
+	}
+	a, err := admin.Open(context.Background(), path, e.now)
+	return a, adminHint(err)
+}
+
+// adminHint adds a hint to the admin errors a user can fix.
+func adminHint(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, admin.ErrNoDatabase):
+		return withHint(err, "enroll a token first (otpgate enroll USER), or name the database with --db or $OTPGATE_DB")
+	case errors.Is(err, admin.ErrNoUser):
+		return withHint(err, "run \"otpgate list\" for the users")
+	}
+	return err
+}
+
+// userOrToken reads the optional USER argument and --token of commands that
+// act on every token of a user or on one token.
+func userOrToken(fs *flag.FlagSet, args []string, token *string) (string, error) {
+	pos, err := parseArgs(fs, args, 0, 1, "USER")
+	if err != nil {
+		return "", err
+	}
+	if len(pos) == 0 && *token == "" {
+		return "", usagef("no user given (give USER or --token ID)")
+	}
+	if len(pos) == 0 {
+		return "", nil
+	}
+	return pos[0], nil
+}
+
+func printJSON(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// when formats an optional time for people.
+func when(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return t.Format(time.RFC3339)
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"otpgate.dev/otpgate/internal/admin"
+	"otpgate.dev/otpgate/internal/enroll"
+	"otpgate.dev/otpgate/internal/otp"
+	"otpgate.dev/otpgate/internal/store"
+)
+
+const enrollUsage = `Usage:
+    otpgate enroll USER [options]
+
+Creates a token for USER (and the user, if new) with a random key, or the key
+of --key-file, sealed under the master key beside the database. Prints the
+user, the token ID, the secret in base32 and the otpauth:// URI that
+authenticator apps scan, and the URI as a QR code when standard output is a
+terminal. The secret is shown only now.
+
+Options:
+    --db PATH            the database (default: $OTPGATE_DB or the data directory)
+    --type TYPE          totp (default), hotp, hotp-prefixed or yubico
+    --digits N           6 (default) or 8
+    --algorithm ALG      SHA1 (default), SHA256 or SHA512
+    --period SECONDS     TOTP time step (default 30)
+    --counter N          first HOTP counter (default 0)
+    --identifier ID      prefixed HOTP token identifier (required for
+                         hotp-prefixed) or Yubico OTP public ID (modhex)
+    --key-file FILE      the key in hex, base32 or base64 (prefix hex:,
+                         base32: or base64: when ambiguous); Yubico: AES key
+    --rfc4226-test-key   use the RFC 4226 test key "12345678901234567890"
+    --issuer NAME        issuer in the URI (default $OTPGATE_ISSUER or otpgate)
+    --comment TEXT       a note kept with the token
+    --qr FILE            also write the QR code to a new FILE.png or FILE.svg
+
+Examples:
+    $ otpgate enroll alice
+    $ otpgate enroll bob --type hotp --digits 8 --qr bob.png
+    $ otpgate enroll carol --type hotp-prefixed --identifier UBHE12345678 --key-file carol.key
+`
+
+func init() {
+	register(&command{name: "enroll", short: "create a token for a user and print its secret and QR code", usage: enrollUsage, run: runEnroll})
+}
+
+type enrollFlags struct {
+	db, typ, algorithm, issuer, identifier, keyFile, comment, qr string
+	digits, period                                               int
+	counter                                                      int64
+	testKey                                                      bool
+}
+
+func runEnroll(e *env, args []string) error {
+	f, user, err := parseEnroll(e, args)
+	if err != nil {
+		return err
+	}
+	spec, err := f.spec(user)
+	if err != nil {
+		return err
+	}
+	en, err := admin.Prepare(spec, f.issuer)
+	if err != nil {
+		clear(spec.Secret)
+		return err
+	}
+	defer en.Clear()
+	return enrollAndShow(e, &f, en)
+}
+
+func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
+	var f enrollFlags
+	fs := newFlags("enroll")
+	fs.StringVar(&f.db, "db", "", "")
+	fs.StringVar(&f.typ, "type", string(store.TOTP), "")
+	fs.IntVar(&f.digits, "digits", otp.DefaultDigits, "")
+	fs.StringVar(&f.algorithm, "algorithm", "SHA1", "")
+	fs.IntVar(&f.period, "period", int(otp.DefaultPeriod.Seconds()), "")
+	fs.Int64Var(&f.counter, "counter", 0, "")
+	fs.StringVar(&f.identifier, "identifier", "", "")
+	fs.StringVar(&f.keyFile, "key-file", "", "")
+	fs.BoolVar(&f.testKey, "rfc4226-test-key", false, "")
+	fs.StringVar(&f.issuer, "issuer", "", "")
+	fs.StringVar(&f.comment, "comment", "", "")
+	fs.StringVar(&f.qr, "qr", "", "")
+	pos, err := parseArgs(fs, args, 1, 1, "USER")
+	if err != nil {
+		return f, "", err
+	}
+	user := pos[0]
+	if f.issuer == "" {
+		f.issuer = e.getenv("OTPGATE_ISSUER")
+	}
+	if f.issuer == "" {
+		f.issuer = "otpgate"
+	}
+	return f, user, f.check()
+}
+
+func (f *enrollFlags) check() error {
+	switch store.TokenType(f.typ) {
+	case store.TOTP, store.HOTP, store.HOTPPrefixed, store.Yubico:
+	default:
+		return usagef("unknown --type %q (accepted: totp, hotp, hotp-prefixed, yubico)", f.typ)
+	}
+	if f.digits != 6 && f.digits != 8 {
+		return usagef("--digits must be 6 or 8, not %d", f.digits)
+	}
+	if f.period <= 0 {
+		return usagef("--period must be a positive number of seconds, not %d", f.period)
+	}
+	if f.counter < 0 || f.counter > enroll.MaxCounter {
+		return usagef("--counter must be from 0 to %d", int64(enroll.MaxCounter))
+	}
+	if f.testKey && f.keyFile != "" {
+		return usagef("give --key-file or --rfc4226-test-key, not both")
+	}
+	if f.testKey && f.typ == string(store.Yubico) {
+		return usagef("--rfc4226-test-key is an OATH key; a yubico token takes --key-file")
+	}
+	if f.qr != "" && f.typ == string(store.Yubico) {
+		return usagef("--qr: Yubico OTP tokens have no otpauth URI to draw")
+	}
+	return nil
+}
+
+// spec turns the flags into an enroll.Spec, reading the key file.
+func (f *enrollFlags) spec(user string) (enroll.Spec, error) {
+	alg, err := otp.ParseAlgorithm(f.algorithm)
+	if err != nil {
+		return enroll.Spec{}, usagef("unknown --algorithm %q (accepted: SHA1, SHA256, SHA512)", f.algorithm)
+	}
+	s := enroll.Spec{
+		User: user, Type: store.TokenType(f.typ), Comment: f.comment,
+		Counter: f.counter, Identifier: f.identifier,
+	}
+	if s.Type != store.Yubico {
+		s.Params = otp.DefaultParams()
+		s.Params.Algorithm, s.Params.Digits = alg, f.digits
+		s.Params.Period = time.Duration(f.period) * time.Second
+	}
+	switch {
+	case f.testKey:
+		s.Secret = []byte(admin.RFC4226TestKey)
+	case f.keyFile != "":
+		if s.Secret, err = admin.ReadKeyFile(f.keyFile); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// enrollAndShow writes the QR file, stores the token and prints it. The QR
+// file comes first, so that a name already taken stops everything before the
+// token exists; it is removed again if storing fails.
+func enrollAndShow(e *env, f *enrollFlags, en *admin.Enrollment) error {
+	if f.qr != "" {
+		if err := admin.WriteQR(f.qr, en.URI); err != nil {
+			return err
+		}
+	}
+	out, err := enrollStore(e, f.db, en)
+	if err != nil {
+		if f.qr != "" {
+			os.Remove(f.qr)
+		}
+		return err
+	}
+	printEnrolled(e, &out)
+	if e.stdoutTerminal && out.URI != "" {
+		qr, err := admin.QRTerminal(out.URI)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(e.stdout, qr)
+	}
+	return nil
+}
+
+func enrollStore(e *env, db string, en *admin.Enrollment) (admin.Enrolled, error) {
+	path, err := dbPath(e, db)
+	if err != nil {
+		return admin.Enrolled{}, err
+	}
+	ctx := context.Background()
+	a, err := admin.OpenForEnroll(ctx, path, e.now)
+	if err != nil {
+		return admin.Enrolled{}, err
+	}
+	defer a.Close()
+	return a.Enroll(ctx, en)
+}
+
+func printEnrolled(e *env, out *admin.Enrolled) {
+	fmt.Fprintf(e.stdout, "user:       %s\n", out.User)
+	fmt.Fprintf(e.stdout, "token:      %s\n", out.TokenID)
+	fmt.Fprintf(e.stdout, "type:       %s\n", out.Type)
+	if out.Identifier != "" {
+		fmt.Fprintf(e.stdout, "identifier: %s\n", out.Identifier)
+	}
+	if out.Type == store.Yubico {
+		fmt.Fprintf(e.stdout, "aes key:    %s\n", out.Secret)
+		fmt.Fprintf(e.stdout, "private id: %s\n", out.PrivateID)
+		return
+	}
+	fmt.Fprintf(e.stdout, "secret:     %s\n", out.Secret)
+	fmt.Fprintf(e.stdout, "uri:        %s\n", out.URI)
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"otpgate.dev/otpgate/internal/engine"
+)
+
+const resyncUsage = `Usage:
+    otpgate resync USER CODE1 CODE2 [--db PATH]
+
+Resynchronizes USER's HOTP or TOTP token from two consecutive codes it
+shows: an HOTP token whose counter ran ahead (up to 1000 codes), a TOTP token
+whose clock drifted (up to 1000 time steps). Prints the token's ID.
+
+Examples:
+    $ otpgate resync alice 755224 287082
+`
+
+const verifyUsage = `Usage:
+    otpgate verify USER CODE [--db PATH]
+
+A test login: checks CODE against USER's tokens exactly as a VPN login
+would, using the code up and counting failures. Exit status 0 when accepted,
+1 when refused. CODE "-" reads the code from standard input, so that it does
+not show in the process list.
+
+Examples:
+    $ otpgate verify alice 287082
+    accepted by token HZ3V7Q2MRN4XK5YJ
+    $ echo 287082 | otpgate verify alice -
+`
+
+const testUsage = `Usage:
+    otpgate test USER [--db PATH]
+    otpgate test --token ID [--db PATH]
+
+Prints the code USER's HOTP or TOTP token shows now, without using it up,
+to compare with the token in the user's hand. With several tokens, each line
+is the token ID and its code.
+
+Examples:
+    $ otpgate test alice
+    287082
+`
+
+func init() {
+	register(&command{name: "resync", short: "resynchronize a token from two consecutive codes", usage: resyncUsage, run: runResync})
+	register(&command{name: "verify", short: "test a login: check a user's code through the engine", usage: verifyUsage, run: runVerify})
+	register(&command{name: "test", short: "print the code a user's token shows now", usage: testUsage, run: runTest})
+}
+
+func runResync(e *env, args []string) error {
+	fs := newFlags("resync")
+	db := fs.String("db", "", "")
+	pos, err := parseArgs(fs, args, 3, 3, "USER CODE1 CODE2")
+	if err != nil {
+		return err
+	}
+	a, err := openAdmin(e, *db)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.Resync(context.Background(), pos[0], pos[1], pos[2])
+	if err != nil {
+		return adminHint(err)
+	}
+	fmt.Fprintln(e.stdout, id)
+	return nil
+}
+
+func runVerify(e *env, args []string) error {
+	fs := newFlags("verify")
+	db := fs.String("db", "", "")
+	pos, err := parseArgs(fs, args, 2, 2, "USER CODE")
+	if err != nil {
+		return err
+	}
+	code := pos[1]
+	if code == "-" {
+		if code, err = readCode(e.stdin); err != nil {
+			return err
+		}
+	}
+	a, err := openAdmin(e, *db)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	res, err := a.Verify(context.Background(), pos[0], code, "admin-cli")
+	if err != nil {
+		return adminHint(err)
+	}
+	if !res.OK {
+		return withHint(errors.New("code refused"), "the engine's reason: %s", res.Reason)
+	}
+	fmt.Fprintf(e.stdout, "accepted by token %s\n", res.TokenID)
+	return nil
+}
+
+// readCode reads one line, the code, from r.
+func readCode(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, engine.MaxCodeLen+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the code from standard input: %w", err)
+	}
+	code := strings.TrimRight(line, "\r\n")
+	if code == "" {
+		return "", errors.New("no code on standard input")
+	}
+	return code, nil
+}
+
+func runTest(e *env, args []string) error {
+	fs := newFlags("test")
+	db := fs.String("db", "", "")
+	token := fs.String("token", "", "")
+	user, err := userOrToken(fs, args, token)
+	if err != nil {
+		return err
+	}
+	a, err := openAdmin(e, *db)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	codes, err := a.Current(context.Background(), user, *token)
+	if err != nil {
+		return adminHint(err)
+	}
+	for _, c := range codes {
+		if len(codes) == 1 {
+			fmt.Fprintln(e.stdout, c.Code)
+		} else {
+			fmt.Fprintf(e.stdout, "%s %s\n", c.TokenID, c.Code)
+		}
+	}
+	return nil
+}

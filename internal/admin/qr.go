@@ -1,0 +1,82 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// qrModule is the size of one QR module in pixels (PNG) or user units (SVG).
+const qrModule = 8
+
+// QRTerminal returns the QR code of uri drawn with Unicode half blocks, for a
+// terminal.
+func QRTerminal(uri string) (string, error) {
+	q, err := qrcode.New(uri, qrcode.Medium)
+	if err != nil {
+		return "", fmt.Errorf("admin: QR code: %w", err)
+	}
+	return q.ToSmallString(false), nil
+}
+
+// QRImage returns the QR code of uri as a PNG or SVG image, by the extension
+// of name (".png" or ".svg", any case).
+func QRImage(name, uri string) ([]byte, error) {
+	q, err := qrcode.New(uri, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("admin: QR code: %w", err)
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png":
+		b, err := q.PNG(-qrModule)
+		if err != nil {
+			return nil, fmt.Errorf("admin: QR code: %w", err)
+		}
+		return b, nil
+	case ".svg":
+		return svg(q.Bitmap()), nil
+	}
+	return nil, fmt.Errorf("admin: QR file %q: unknown image type (accepted: a name ending in .png or .svg)", name)
+}
+
+// svg draws a QR bitmap (quiet zone included) as one path of unit squares.
+func svg(bm [][]bool) []byte {
+	n := len(bm)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>`+"\n")
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" shape-rendering="crispEdges">`+"\n", n*qrModule, n*qrModule, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/>`+"\n<path fill=\"#000\" d=\"", n, n)
+	for y, row := range bm {
+		for x, dark := range row {
+			if dark {
+				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x, y)
+			}
+		}
+	}
+	b.WriteString("\"/>\n</svg>\n")
+	return []byte(b.String())
+}
+
+// WriteQR writes the QR code of uri to a new file name (mode 0600; an
+// existing file is never overwritten), as PNG or SVG by name's extension.
+func WriteQR(name, uri string) error {
+	img, err := QRImage(name, uri)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("admin: QR file: %w", err)
+	}
+	_, werr := f.Write(img)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(name)
+		return fmt.Errorf("admin: QR file %q: %w", name, err)
+	}
+	return nil
+}
