@@ -99,3 +99,14 @@ func when(t *time.Time) string {
 	}
 	return t.Format(time.RFC3339)
 }
+
+// openAdminForEnroll opens the database named by --db, creating it and its
+// master key on first use.
+func openAdminForEnroll(e *env, db string) (*admin.Admin, error) {
+	path, err := dbPath(e, db)
+	if err != nil {
+		return nil, err
+	}
+	a, err := admin.OpenForEnroll(context.Background(), path, e.now)
+	return a, adminHint(err)
+}

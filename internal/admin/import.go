@@ -1,0 +1,129 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"time"
+
+	"otpgate.dev/otpgate/internal/enroll"
+	"otpgate.dev/otpgate/internal/importer"
+	"otpgate.dev/otpgate/internal/otp"
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// Formats are the import formats, by the name `otpgate import --format` takes.
+var Formats = []string{"users-file", "google-authenticator", "yubico-csv", "pickle", "otpauth", "pskc"}
+
+// ParseImport reads data in format. unlock supplies the key or password of
+// an encrypted PSKC file.
+func ParseImport(format string, data []byte, unlock func([]string) ([]byte, []byte, error)) ([]importer.Record, error) {
+	r := bytes.NewReader(data)
+	switch format {
+	case "users-file":
+		return importer.ParseUsersFile(r)
+	case "google-authenticator":
+		return importer.ParseGoogleAuthenticator(r)
+	case "yubico-csv":
+		return importer.ParseYubicoCSV(r)
+	case "pickle":
+		return importer.ParsePickle(r)
+	case "otpauth":
+		return importer.ParseURIs(r)
+	case "pskc":
+		return importer.ParsePSKC(data, unlock)
+	}
+	return nil, fmt.Errorf("admin: unknown import format %q (accepted: %v)", format, Formats)
+}
+
+// Planned is one record of an import, ready to store.
+type Planned struct {
+	User, Type string
+	Line       int
+	en         *Enrollment
+}
+
+// PlanImport turns records into enrollments, checking all of them before
+// anything is stored: a record without a user takes user (an error when
+// that is empty too), a user already in the store is refused, and so is a
+// pam_oath PIN, which otpgate does not keep (passwords belong to the
+// primary backend).
+func (a *Admin) PlanImport(ctx context.Context, recs []importer.Record, user, issuer string) ([]Planned, error) {
+	plan := make([]Planned, 0, len(recs))
+	for _, r := range recs {
+		p, err := a.planOne(ctx, r, user, issuer)
+		if err != nil {
+			for _, q := range plan {
+				q.en.Clear()
+			}
+			return nil, fmt.Errorf("admin: record %d: %w", r.Line, err)
+		}
+		plan = append(plan, p)
+	}
+	return plan, nil
+}
+
+func (a *Admin) planOne(ctx context.Context, r importer.Record, user, issuer string) (Planned, error) {
+	if r.User == "" {
+		r.User = user
+	}
+	if r.User == "" {
+		return Planned{}, errors.New("the file names no user for this token: give --user")
+	}
+	if r.PIN != nil {
+		return Planned{}, fmt.Errorf("user %q has a pam_oath password; otpgate checks passwords with its primary backend (htpasswd, PAM), so remove it from the file first", r.User)
+	}
+	if _, err := a.st.User(ctx, r.User); err == nil {
+		return Planned{}, fmt.Errorf("user %q is already enrolled (otpgate delete %s first)", r.User, r.User)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Planned{}, err
+	}
+	en, err := Prepare(specFromRecord(r), issuer)
+	if err != nil {
+		return Planned{}, err
+	}
+	return Planned{User: r.User, Type: r.Type, Line: r.Line, en: en}, nil
+}
+
+func specFromRecord(r importer.Record) enroll.Spec {
+	s := enroll.Spec{User: r.User, Type: store.TokenType(r.Type), Comment: r.Comment, Secret: r.Secret,
+		Identifier: r.Identifier, PrivateID: r.PrivateID}
+	if r.Type != importer.TypeYubico {
+		s.Params = otp.Params{Algorithm: r.Algorithm, Digits: r.Digits, Period: otp.DefaultPeriod}
+		if r.Period > 0 {
+			s.Params.Period = secondsToDuration(r.Period)
+		}
+	}
+	switch {
+	case r.Type == importer.TypeTOTP && r.Counter > 0:
+		s.Counter = int64(r.Counter) + 1 // the file's last used step stays used
+	case r.Type != importer.TypeTOTP:
+		s.Counter = int64(r.Counter)
+	}
+	return s
+}
+
+// Import stores the plan. If a token cannot be stored, the users this call
+// created are deleted again, so that the import is all or nothing; progress
+// is called after each stored token.
+func (a *Admin) Import(ctx context.Context, plan []Planned, progress func(done, total int)) error {
+	var created []string
+	for i, p := range plan {
+		if _, err := a.Enroll(ctx, p.en); err != nil {
+			for _, u := range created {
+				_ = a.st.DeleteUser(ctx, u)
+			}
+			return fmt.Errorf("admin: record %d (user %q): %w; nothing was imported", p.Line, p.User, err)
+		}
+		p.en.Clear()
+		created = append(created, p.User)
+		if progress != nil {
+			progress(i+1, len(plan))
+		}
+	}
+	return nil
+}
+
+func secondsToDuration(n int) time.Duration { return time.Duration(n) * time.Second }
