@@ -121,3 +121,30 @@ func isBlankOrComment(line []byte) bool {
 	t := bytes.TrimLeft(line, " \t\r\f\v")
 	return len(t) == 0 || t[0] == '#'
 }
+
+// parseLines reads a line-oriented format: blank lines and '#' comments are
+// skipped, and parse turns every other line into a record, reports skip for
+// a line that holds no token, or says what is wrong with it (which fails the
+// whole file, at that line).
+func parseLines(format string, r io.Reader, parse func(line []byte) (rec Record, skip bool, msg string)) ([]Record, error) {
+	lr := newLineReader(format, r)
+	for {
+		line, ok := lr.next()
+		if !ok {
+			return lr.records()
+		}
+		if isBlankOrComment(line) {
+			continue
+		}
+		rec, skip, msg := parse(line)
+		if msg != "" {
+			return nil, lr.errorf("%s", msg)
+		}
+		if skip {
+			continue
+		}
+		if err := lr.add(rec); err != nil {
+			return nil, err
+		}
+	}
+}

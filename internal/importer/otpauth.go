@@ -26,24 +26,10 @@ const uriFormat = "URI list"
 // name; the issuer is the issuer parameter, or else the label's prefix before
 // ':'. HOTP Counter is the counter parameter, the next code's counter.
 func ParseURIs(r io.Reader) ([]Record, error) {
-	lr := newLineReader(uriFormat, r)
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if isBlankOrComment(line) {
-			continue
-		}
+	return parseLines(uriFormat, r, func(line []byte) (Record, bool, string) {
 		rec, msg := parseURI(string(bytes.TrimSpace(line)))
-		if msg != "" {
-			return nil, lr.errorf("%s", msg)
-		}
-		if err := lr.add(rec); err != nil {
-			return nil, err
-		}
-	}
-	return lr.records()
+		return rec, false, msg
+	})
 }
 
 // parseURI parses one otpauth URI, or says what is wrong with it.

@@ -49,24 +49,10 @@ const usersFileTypeList = "HOTP, HOTP/E, HOTP/E/6-8, HOTP/T30, HOTP/T30/6-8, HOT
 // accepted the code at COUNTER. pam_oath keeps no usable step for TOTP, so
 // TOTP Counter is 0. A password becomes Record.PIN; "-" and "+" give none.
 func ParseUsersFile(r io.Reader) ([]Record, error) {
-	lr := newLineReader(usersFileFormat, r)
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if isBlankOrComment(line) {
-			continue
-		}
+	return parseLines(usersFileFormat, r, func(line []byte) (Record, bool, string) {
 		rec, msg := parseUsersFileLine(line)
-		if msg != "" {
-			return nil, lr.errorf("%s", msg)
-		}
-		if err := lr.add(rec); err != nil {
-			return nil, err
-		}
-	}
-	return lr.records()
+		return rec, false, msg
+	})
 }
 
 // parseUsersFileLine parses one token line, or says what is wrong with it.

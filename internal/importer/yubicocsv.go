@@ -69,27 +69,9 @@ var yubicoSkipped = map[string]bool{
 // HMAC row in this format, and is read as OATH-HOTP. The Traditional format
 // records all of this and is read exactly.
 func ParseYubicoCSV(r io.Reader) ([]Record, error) {
-	lr := newLineReader(yubicoFormat, r)
-	for {
-		line, ok := lr.next()
-		if !ok {
-			break
-		}
-		if isBlankOrComment(line) {
-			continue
-		}
-		rec, skip, msg := parseYubicoRow(strings.Split(strings.TrimRight(string(line), " \t"), ","))
-		if msg != "" {
-			return nil, lr.errorf("%s", msg)
-		}
-		if skip {
-			continue
-		}
-		if err := lr.add(rec); err != nil {
-			return nil, err
-		}
-	}
-	return lr.records()
+	return parseLines(yubicoFormat, r, func(line []byte) (Record, bool, string) {
+		return parseYubicoRow(strings.Split(strings.TrimRight(string(line), " \t"), ","))
+	})
 }
 
 // parseYubicoRow reads one row of either format. It reports skip for rows
