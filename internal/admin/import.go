@@ -105,22 +105,42 @@ func specFromRecord(r importer.Record) enroll.Spec {
 	return s
 }
 
-// Import stores the plan. If a token cannot be stored, the users this call
-// created are deleted again, so that the import is all or nothing; progress
-// is called after each stored token.
+// Import stores the plan in one store transaction, so that it is all or
+// nothing even if the process dies halfway; then it records one audit event
+// per token. progress is called as tokens are sealed and once more when they
+// are stored.
 func (a *Admin) Import(ctx context.Context, plan []Planned, progress func(done, total int)) error {
-	var created []string
+	defer func() {
+		for _, p := range plan {
+			p.en.Clear()
+		}
+	}()
+	toks := make([]*store.Token, 0, len(plan))
+	var users []string
+	seen := make(map[string]bool)
 	for i, p := range plan {
-		if _, err := a.Enroll(ctx, p.en); err != nil {
-			for _, u := range created {
-				_ = a.st.DeleteUser(ctx, u)
-			}
+		t, err := enroll.NewToken(a.box, p.en.spec, a.now())
+		if err != nil {
 			return fmt.Errorf("admin: record %d (user %q): %w; nothing was imported", p.Line, p.User, err)
 		}
-		p.en.Clear()
-		created = append(created, p.User)
-		if progress != nil {
+		toks = append(toks, &t)
+		if !seen[p.User] {
+			seen[p.User] = true
+			users = append(users, p.User)
+		}
+		if progress != nil && (i+1)%1000 == 0 {
 			progress(i+1, len(plan))
+		}
+	}
+	if err := a.st.Import(ctx, users, toks); err != nil {
+		return fmt.Errorf("admin: %w; nothing was imported", err)
+	}
+	if progress != nil {
+		progress(len(plan), len(plan))
+	}
+	for _, t := range toks {
+		if err := a.audit(ctx, "import", t.User, t.ID); err != nil {
+			return err
 		}
 	}
 	return nil

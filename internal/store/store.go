@@ -145,6 +145,12 @@ type Store interface {
 	// zero t.Created is set to now and a zero t.ConfiguredAt to t.Created,
 	// in t as in the row.
 	AddToken(ctx context.Context, t *Token) error
+	// Import creates the named users and adds the tokens, in one
+	// transaction: either all of it is stored or none of it is. A user in
+	// users that exists already is ErrExists; a token's user must be in
+	// users or exist already. Tokens are completed as AddToken completes
+	// them. Errors say which user or token failed.
+	Import(ctx context.Context, users []string, tokens []*Token) error
 	Token(ctx context.Context, id string) (Token, error)                // ErrNotFound
 	TokenByIdentifier(ctx context.Context, ident string) (Token, error) // ErrNotFound
 	Tokens(ctx context.Context, user string) ([]Token, error)           // ordered by Created

@@ -178,3 +178,45 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// Import creates users and adds tokens in one transaction.
+func (s *Store) Import(ctx context.Context, users []string, tokens []*store.Token) error {
+	for _, t := range tokens {
+		if err := checkToken(t); err != nil {
+			return err
+		}
+	}
+	created := now()
+	for _, t := range tokens {
+		if t.Created.IsZero() {
+			t.Created = created
+		}
+		if t.ConfiguredAt.IsZero() {
+			t.ConfiguredAt = t.Created
+		}
+	}
+	err := s.writeAtomic(ctx, func(w *writer) error {
+		for _, u := range users {
+			_, err := w.exec(sqlstore.InsertUser, u, sqlstore.Nanos(created))
+			if isUnique(err) {
+				return answer(fmt.Errorf("user %q: %w", u, store.ErrExists))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		for _, t := range tokens {
+			_, err := w.exec(sqlstore.InsertToken, sqlstore.TokenArgs(t)...)
+			if err := tokenConflict(err, t); isOutcome(err) {
+				return answer(fmt.Errorf("token %q: %w", t.ID, stripOutcome(err)))
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: import: %w", err)
+	}
+	return nil
+}

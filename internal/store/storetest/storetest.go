@@ -52,6 +52,8 @@ func Run(t *testing.T, open Opener) {
 		{"Audit", testAudit},
 		{"Reseal", testReseal},
 		{"ResealAllOrNothing", testResealAllOrNothing},
+		{"Import", testImport},
+		{"ImportAllOrNothing", testImportAllOrNothing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
