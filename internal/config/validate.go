@@ -1,0 +1,179 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"otpgate.dev/otpgate/internal/openvpn"
+)
+
+// Off disables a listener.
+const Off = "off"
+
+// Validate checks every value and names the key of the first bad one.
+func (c *Config) Validate() error {
+	checks := []func() error{c.checkLog, c.checkPolicy, c.checkAuth, c.checkListeners, c.checkRADIUS, c.checkOpenVPN}
+	for _, f := range checks {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) checkLog() error {
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log.level %q is not a level (accepted: debug, info, warn, error)", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log.format %q is not a format (accepted: text, json)", c.Log.Format)
+	}
+	return nil
+}
+
+func (c *Config) checkPolicy() error {
+	p := c.Policy
+	ranges := []struct {
+		key     string
+		v       *int
+		lo, hi  int
+		meaning string
+	}{
+		{"policy.hotp_window", p.HOTPWindow, 1, 1000, "codes after the last accepted one"},
+		{"policy.totp_back", p.TOTPBack, 0, 100, "time steps"},
+		{"policy.totp_forward", p.TOTPForward, 0, 100, "time steps"},
+		{"policy.max_failures", p.MaxFailures, 0, 1000, "failures before a lock; 0 locks at the first"},
+		{"policy.resync_window", p.ResyncWindow, 1, 100000, "counters or steps"},
+	}
+	for _, r := range ranges {
+		if r.v != nil && (*r.v < r.lo || *r.v > r.hi) {
+			return fmt.Errorf("%s = %d is out of range (accepted: %d to %d %s)", r.key, *r.v, r.lo, r.hi, r.meaning)
+		}
+	}
+	return nil
+}
+
+func (c *Config) checkAuth() error {
+	kind, arg, _ := strings.Cut(c.Auth.Primary, ":")
+	switch kind {
+	case "", "none":
+		return nil
+	case "htpasswd", "pam":
+		if arg == "" {
+			return fmt.Errorf("auth.primary %q needs its argument (%s:PATH or pam:SERVICE)", c.Auth.Primary, kind)
+		}
+		return nil
+	}
+	return fmt.Errorf("auth.primary %q is not a backend (accepted: none, htpasswd:/path/to/file, pam:service)", c.Auth.Primary)
+}
+
+func (c *Config) checkListeners() error {
+	for _, l := range []struct{ key, v string }{{"http.listen", c.HTTP.Listen}, {"radius.listen", c.RADIUS.Listen}} {
+		if err := checkHostPort(l.v); err != nil {
+			return fmt.Errorf("%s %q: %w", l.key, l.v, err)
+		}
+	}
+	return nil
+}
+
+func checkHostPort(s string) error {
+	if s == Off {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New(`not host:port (accepted: e.g. "127.0.0.1:1812", "[::1]:1812", ":1812", or "off")`)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return errors.New("the host must be an IP address (a name could resolve to something else later)")
+		}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("the port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+func (c *Config) checkRADIUS() error {
+	r := c.RADIUS
+	if r.Workers < 0 || r.QueueSize < 0 {
+		return errors.New("radius.workers and radius.queue_size must not be negative")
+	}
+	names := make(map[string]bool)
+	for i, cl := range r.Clients {
+		key := fmt.Sprintf("radius.client #%d", i+1)
+		if cl.Name != "" {
+			key = fmt.Sprintf("radius.client %q", cl.Name)
+			if names[cl.Name] {
+				return fmt.Errorf("%s: the name is used twice", key)
+			}
+			names[cl.Name] = true
+		}
+		if err := cl.check(); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+func (cl RADIUSClient) check() error {
+	if _, err := ParsePrefix(cl.Address); err != nil {
+		return err
+	}
+	switch {
+	case cl.Secret == "" && cl.SecretFile == "":
+		return errors.New("no shared secret (give secret_file)")
+	case cl.Secret != "" && cl.SecretFile != "":
+		return errors.New("both secret and secret_file are set; keep one")
+	}
+	switch cl.Style {
+	case "", "append", "challenge", "code":
+	default:
+		return fmt.Errorf("style %q is not a style (accepted: append, challenge, code)", cl.Style)
+	}
+	if cl.RatePerSecond < 0 || cl.Burst < 0 {
+		return errors.New("rate and burst must not be negative")
+	}
+	return nil
+}
+
+// ParsePrefix reads a client address: an IP address or a CIDR network.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if s == "" {
+		return netip.Prefix{}, errors.New("no address (accepted: an IP address or a network such as 10.0.0.0/24)")
+	}
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("address %q is not a network (accepted: e.g. 10.0.0.0/24)", s)
+		}
+		return p, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("address %q is not an IP address (accepted: e.g. 10.0.0.1 or 10.0.0.0/24)", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func (c *Config) checkOpenVPN() error {
+	o := c.OpenVPN
+	if o.Style != "" {
+		if _, err := openvpn.ParseStyle(o.Style); err != nil {
+			return fmt.Errorf("openvpn.style: %w", err)
+		}
+	}
+	if o.Management == "" && (o.PasswordFile != "" || o.TokenKeyFile != "") {
+		return errors.New("openvpn: password_file or token_key_file is set but management is not")
+	}
+	return nil
+}
