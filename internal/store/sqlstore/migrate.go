@@ -17,8 +17,11 @@ import (
 // migrations/<dialect>/NNNN_name.sql.
 type Dialect string
 
-// SQLite is the dialect of the embedded store (package store/sqlite).
-const SQLite Dialect = "sqlite"
+// The dialects with migrations.
+const (
+	SQLite   Dialect = "sqlite"   // the embedded store, package store/sqlite
+	Postgres Dialect = "postgres" // the shared store, package store/pgstore
+)
 
 //go:embed migrations
 var migrationFiles embed.FS

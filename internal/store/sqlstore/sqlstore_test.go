@@ -12,17 +12,22 @@ import (
 )
 
 func TestMigrations(t *testing.T) {
-	ms, err := Migrations(SQLite)
-	if err != nil {
-		t.Fatalf("Migrations(SQLite) = %v", err)
-	}
-	if len(ms) == 0 || Latest(SQLite) != len(ms) {
-		t.Fatalf("Migrations(SQLite) has %d files, Latest = %d", len(ms), Latest(SQLite))
-	}
-	for i, m := range ms {
-		if m.Version != i+1 || strings.TrimSpace(m.SQL) == "" {
-			t.Errorf("migration %d = version %d %q with %d bytes of SQL", i, m.Version, m.Name, len(m.SQL))
+	for _, d := range []Dialect{SQLite, Postgres} {
+		ms, err := Migrations(d)
+		if err != nil {
+			t.Fatalf("Migrations(%s) = %v", d, err)
 		}
+		if len(ms) == 0 || Latest(d) != len(ms) {
+			t.Fatalf("Migrations(%s) has %d files, Latest = %d", d, len(ms), Latest(d))
+		}
+		for i, m := range ms {
+			if m.Version != i+1 || strings.TrimSpace(m.SQL) == "" {
+				t.Errorf("%s migration %d = version %d %q with %d bytes of SQL", d, i, m.Version, m.Name, len(m.SQL))
+			}
+		}
+	}
+	if Latest(SQLite) != Latest(Postgres) {
+		t.Errorf("Latest(sqlite) = %d, Latest(postgres) = %d; every schema change needs a migration for both", Latest(SQLite), Latest(Postgres))
 	}
 	if _, err := Migrations("oracle"); err == nil {
 		t.Errorf("Migrations(oracle) = nil error; want an error")
