@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"otpgate.dev/otpgate/internal/auth"
@@ -11,13 +9,13 @@ import (
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/secretbox"
-	"otpgate.dev/otpgate/internal/store/sqlite"
+	"otpgate.dev/otpgate/internal/storeopen"
 )
 
 // serviceConfig names what the login service runs on.
 type serviceConfig struct {
 	db      string // store path; "" is the default data directory's
-	primary string // "none" (default) or "htpasswd:/path"
+	primary string // "none" (default), "htpasswd:/path" or "pam:service"
 	auth    auth.Config
 }
 
@@ -31,7 +29,7 @@ func openService(ctx context.Context, c serviceConfig, now func() time.Time) (au
 			return nil, nil, err
 		}
 	}
-	chk, err := parsePrimary(c.primary)
+	chk, err := primary.Parse(c.primary)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,21 +41,11 @@ func openService(ctx context.Context, c serviceConfig, now func() time.Time) (au
 	if err != nil {
 		return nil, nil, withHint(err, "enroll a user first (otpgate enroll USER --db %s), which creates the master key", db)
 	}
-	st, err := sqlite.Open(ctx, db)
+	st, err := storeopen.Open(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}
 	c.auth.Primary = chk
 	eng := engine.New(st, box, engine.DefaultPolicy(), now)
 	return auth.New(c.auth, eng, st, now), st.Close, nil
-}
-
-func parsePrimary(s string) (primary.Checker, error) {
-	switch kind, arg, _ := strings.Cut(s, ":"); kind {
-	case "", "none":
-		return primary.None{}, nil
-	case "htpasswd":
-		return primary.LoadHtpasswd(arg)
-	}
-	return nil, fmt.Errorf("unknown primary authentication %q (accepted: none, htpasswd:/path/to/file)", s)
 }

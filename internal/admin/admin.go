@@ -21,7 +21,7 @@ import (
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/store/sqlite"
+	"otpgate.dev/otpgate/internal/storeopen"
 )
 
 // Actor names the admin command line in the audit trail.
@@ -43,13 +43,14 @@ type Admin struct {
 	now func() time.Time
 }
 
-// Open opens the existing SQLite database db and its master key file
-// (datadir.KeyPath), refusing to create either. now is the clock.
+// Open opens the existing database db (a SQLite file or a postgres:// URL)
+// and its master key file (datadir.KeyPath), refusing to create either.
+// now is the clock.
 func Open(ctx context.Context, db string, now func() time.Time) (*Admin, error) {
 	if err := checkPath(db); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(db); !datadir.IsURL(db) && errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w at %q", ErrNoDatabase, db)
 	}
 	keyPath, err := datadir.KeyPath(db)
@@ -58,7 +59,7 @@ func Open(ctx context.Context, db string, now func() time.Time) (*Admin, error) 
 	}
 	box, err := secretbox.Load(keyPath)
 	if err != nil {
-		return nil, fmt.Errorf("admin: master key of %q: %w", db, err)
+		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(db), err)
 	}
 	return open(ctx, db, box, now)
 }
@@ -79,17 +80,17 @@ func OpenForEnroll(ctx context.Context, db string, now func() time.Time) (*Admin
 		return open(ctx, db, box, now)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("admin: master key of %q: %w", db, err)
+		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(db), err)
 	}
 	if has, err := hasTokens(ctx, db); err != nil || has {
 		if err == nil {
-			err = fmt.Errorf("admin: master key file %q is missing but database %q holds tokens sealed under it", keyPath, db)
+			err = fmt.Errorf("admin: master key file %q is missing but database %q holds tokens sealed under it", keyPath, datadir.Redact(db))
 		}
 		return nil, err
 	}
 	box, err = secretbox.LoadOrCreate(keyPath)
 	if err != nil {
-		return nil, fmt.Errorf("admin: master key of %q: %w", db, err)
+		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(db), err)
 	}
 	return open(ctx, db, box, now)
 }
@@ -98,18 +99,15 @@ func checkPath(db string) error {
 	if db == "" {
 		return errors.New("admin: empty database path")
 	}
-	if datadir.IsURL(db) {
-		return fmt.Errorf("admin: database %q: PostgreSQL is not supported by this build (accepted: a SQLite file path)", db)
-	}
 	return nil
 }
 
 // hasTokens reports whether the database file db exists and holds a token.
 func hasTokens(ctx context.Context, db string) (bool, error) {
-	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(db); !datadir.IsURL(db) && errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	st, err := sqlite.Open(ctx, db)
+	st, err := storeopen.Open(ctx, db)
 	if err != nil {
 		return false, fmt.Errorf("admin: %w", err)
 	}
@@ -126,7 +124,7 @@ func hasTokens(ctx context.Context, db string) (bool, error) {
 }
 
 func open(ctx context.Context, db string, box *secretbox.Box, now func() time.Time) (*Admin, error) {
-	st, err := sqlite.Open(ctx, db)
+	st, err := storeopen.Open(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/store/sqlite"
+	"otpgate.dev/otpgate/internal/storeopen"
 )
 
 // Rekey rotates the master key of db: a new random key file, every token
@@ -22,7 +22,7 @@ func Rekey(ctx context.Context, db string) (int, error) {
 	if err := checkPath(db); err != nil {
 		return 0, err
 	}
-	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(db); !datadir.IsURL(db) && errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("%w at %q", ErrNoDatabase, db)
 	}
 	keyPath, err := datadir.KeyPath(db)
@@ -32,7 +32,7 @@ func Rekey(ctx context.Context, db string) (int, error) {
 	if _, err := secretbox.Load(keyPath); err != nil {
 		return 0, fmt.Errorf("admin: master key of %q: %w", db, err)
 	}
-	st, err := sqlite.Open(ctx, db)
+	st, err := storeopen.Open(ctx, db)
 	if err != nil {
 		return 0, fmt.Errorf("admin: %w", err)
 	}

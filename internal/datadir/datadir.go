@@ -14,6 +14,7 @@ package datadir
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,4 +90,17 @@ func (e env) keyPath(db string) (string, error) {
 // IsURL reports whether db names a PostgreSQL database rather than a file.
 func IsURL(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Redact returns db fit for a log line or an error: a URL without its
+// password; a file path as it is.
+func Redact(db string) string {
+	if !IsURL(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }

@@ -43,3 +43,17 @@ func TestPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/var/lib/otpgate/otpgate.db", "/var/lib/otpgate/otpgate.db"},
+		{"postgres://otpgate:s3cret@db1:5432/otpgate?sslmode=require", "postgres://otpgate:xxxxx@db1:5432/otpgate?sslmode=require"},
+		{"postgresql://db1/otpgate", "postgresql://db1/otpgate"},
+		{"postgres://u:p@[::1/x", "postgres://(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
