@@ -1,0 +1,363 @@
+// Package daemon is `otpgate serve`: one long-running process that puts the
+// login service (package auth) behind every network front end otpgate has.
+//
+//   - a RADIUS server (package radius, RFC 2865) for ocserv, strongSwan and
+//     any VPN concentrator that asks RADIUS;
+//   - the OpenVPN management-interface mode (package openvpn/mgmt), which
+//     answers an OpenVPN server started with --management-client-auth
+//     without a process per login;
+//   - an HTTP listener with /healthz, /readyz and Prometheus /metrics.
+//
+// Use [New] with a [config.Config], then [Daemon.Run]; [Daemon.Reload]
+// applies a new configuration's RADIUS clients and policy without closing
+// a socket (the command calls it on SIGHUP). Cancelling Run's context
+// drains the requests in flight before it returns (SIGTERM).
+//
+// The daemon keeps no login state of its own: challenges, counters and
+// lockouts live in the store, so several daemons may share one PostgreSQL
+// database.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"otpgate.dev/otpgate/internal/auditlog"
+	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/datadir"
+	"otpgate.dev/otpgate/internal/openvpn/mgmt"
+	"otpgate.dev/otpgate/internal/radius"
+	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/storeopen"
+)
+
+// Timing of the daemon's housekeeping.
+const (
+	// DrainTimeout bounds how long a shutdown waits for requests in flight.
+	DrainTimeout = 10 * time.Second
+	// PurgeInterval is how often expired challenges are deleted.
+	PurgeInterval = time.Minute
+)
+
+// Options are what the daemon takes from its caller rather than from the
+// configuration file.
+type Options struct {
+	Logger *slog.Logger     // nil discards
+	Now    func() time.Time // nil means time.Now
+}
+
+// Daemon is a configured otpgate serve, its sockets bound.
+type Daemon struct {
+	log *slog.Logger
+	now func() time.Time
+	cfg *config.Config
+	db  string
+	st  store.Store
+	box *secretbox.Box
+	svc *swapService
+	// auditFile receives audit events as JSON lines, when configured.
+	auditFile *os.File
+	audit     *auditlog.Log
+	lm        *loginMetrics
+
+	rad     *radius.Server
+	radConn net.PacketConn
+	httpLn  net.Listener
+	mgmt    *mgmt.Server
+
+	reloadMu                sync.Mutex
+	reloads, reloadFailures atomic.Uint64
+}
+
+// New opens the store and master key that cfg names, builds the login
+// service and binds every listener, so that a port already in use or a bad
+// secret file is an error here, before the daemon says it is ready.
+func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Daemon, err error) {
+	d := &Daemon{log: opts.Logger, now: opts.Now, cfg: cfg, svc: &swapService{}, lm: newLoginMetrics()}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if err := d.openStore(ctx); err != nil {
+		return nil, err
+	}
+	svc, err := newService(cfg, d.st, d.box, d.now)
+	if err != nil {
+		return nil, err
+	}
+	d.svc.set(instrumented{svc, d.lm})
+	if err := d.bindRADIUS(cfg); err != nil {
+		return nil, err
+	}
+	if err := d.bindHTTP(cfg); err != nil {
+		return nil, err
+	}
+	if d.mgmt, err = d.managementServer(cfg); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Daemon) openStore(ctx context.Context) error {
+	db := d.cfg.DB
+	if db == "" {
+		var err error
+		if db, err = datadir.DBPath(); err != nil {
+			return err
+		}
+	}
+	d.db = db
+	keyPath, err := datadir.KeyPath(db)
+	if err != nil {
+		return err
+	}
+	if d.box, err = secretbox.LoadOrCreate(keyPath); err != nil {
+		return fmt.Errorf("master key: %w", err)
+	}
+	if d.st, err = storeopen.Open(ctx, db); err != nil {
+		return err
+	}
+	if path := d.cfg.Log.AuditFile; path != "" {
+		f, err := auditlog.OpenFile(path)
+		if err != nil {
+			return fmt.Errorf("log.audit_file: %w", err)
+		}
+		d.auditFile = f
+		d.audit = auditlog.Tee(d.st, f)
+		d.st = d.audit
+	}
+	return nil
+}
+
+func (d *Daemon) bindRADIUS(cfg *config.Config) error {
+	if cfg.RADIUS.Listen == config.Off {
+		return nil
+	}
+	clients, err := radiusClients(cfg)
+	if err != nil {
+		return err
+	}
+	d.rad, err = radius.New(radius.Config{
+		Service: d.svc, Clients: clients, Logger: d.log.With("frontend", "radius"),
+		Workers: cfg.RADIUS.Workers, QueueSize: cfg.RADIUS.QueueSize, ReplyTTL: cfg.RADIUS.ReplyTTL.Duration,
+	})
+	if err != nil {
+		return err
+	}
+	if d.radConn, err = net.ListenPacket("udp", cfg.RADIUS.Listen); err != nil {
+		return fmt.Errorf("radius: %w", err)
+	}
+	if len(cfg.RADIUS.Clients) == 0 {
+		d.log.Warn("radius: no clients configured; every request is dropped until [[radius.client]] sections are added")
+	}
+	return nil
+}
+
+func (d *Daemon) bindHTTP(cfg *config.Config) error {
+	if cfg.HTTP.Listen == config.Off {
+		return nil
+	}
+	var err error
+	if d.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	return nil
+}
+
+// RADIUSAddr and HTTPAddr return the bound addresses, nil when off.
+func (d *Daemon) RADIUSAddr() net.Addr {
+	if d.radConn == nil {
+		return nil
+	}
+	return d.radConn.LocalAddr()
+}
+
+// HTTPAddr returns the HTTP listener's address, nil when off.
+func (d *Daemon) HTTPAddr() net.Addr {
+	if d.httpLn == nil {
+		return nil
+	}
+	return d.httpLn.Addr()
+}
+
+// Run serves until ctx is done, then drains the requests in flight (at
+// most DrainTimeout), closes the store and returns nil. It returns an
+// error when a listener fails.
+func (d *Daemon) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 3)
+	var wg sync.WaitGroup
+	if d.rad != nil {
+		wg.Go(func() {
+			if err := d.rad.Serve(d.radConn); err != nil && !errors.Is(err, radius.ErrServerClosed) {
+				errc <- fmt.Errorf("radius: %w", err)
+			}
+		})
+	}
+	var hs *http.Server
+	if d.httpLn != nil {
+		hs = &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
+		wg.Go(func() {
+			if err := hs.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		})
+	}
+	if d.mgmt != nil {
+		wg.Go(func() { d.mgmt.Run(ctx) })
+	}
+	wg.Go(func() { d.purge(ctx) })
+	d.log.Info("otpgate serve: ready", "db", datadir.Redact(d.db), "radius", addrString(d.RADIUSAddr()),
+		"http", addrString(d.HTTPAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		d.log.Error("otpgate serve: a listener failed; stopping", "err", err)
+	}
+	d.shutdown(hs)
+	cancel()
+	wg.Wait()
+	d.close()
+	return err
+}
+
+func (d *Daemon) shutdown(hs *http.Server) {
+	d.log.Info("otpgate serve: stopping; draining requests in flight", "timeout", DrainTimeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+	defer cancel()
+	if d.rad != nil {
+		if err := d.rad.Shutdown(ctx); err != nil {
+			d.log.Warn("radius: requests still in flight at shutdown were abandoned", "err", err)
+		}
+	}
+	if hs != nil {
+		hs.Shutdown(ctx)
+	}
+}
+
+func (d *Daemon) close() {
+	if d.radConn != nil {
+		d.radConn.Close()
+	}
+	if d.httpLn != nil {
+		d.httpLn.Close()
+	}
+	if d.st != nil {
+		if err := d.st.Close(); err != nil {
+			d.log.Warn("closing the store", "err", err)
+		}
+	}
+	if d.auditFile != nil {
+		d.auditFile.Close()
+	}
+}
+
+// purge deletes expired challenges now and then; TakeChallenge refuses
+// them anyway, this only keeps the table small.
+func (d *Daemon) purge(ctx context.Context) {
+	t := time.NewTicker(PurgeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := d.st.PurgeChallenges(ctx, d.now()); err != nil && ctx.Err() == nil {
+				d.log.Warn("purging expired challenges", "err", err)
+			}
+		}
+	}
+}
+
+// Reload reads a configuration with load and applies its RADIUS clients,
+// policy and login settings. What needs a restart (the store, listen
+// addresses, the OpenVPN management mode) is compared and reported in the
+// log, never half-applied. On error nothing changes.
+func (d *Daemon) Reload(load func() (*config.Config, error)) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	cfg, err := load()
+	if err == nil {
+		err = d.reload(cfg)
+	}
+	if err != nil {
+		d.reloadFailures.Add(1)
+		d.log.Error("reload failed; the previous configuration stays in force", "err", err)
+		return err
+	}
+	d.reloads.Add(1)
+	d.log.Info("reload: configuration applied", "radius_clients", len(cfg.RADIUS.Clients))
+	return nil
+}
+
+func (d *Daemon) reload(cfg *config.Config) error {
+	svc, err := newService(cfg, d.st, d.box, d.now)
+	if err != nil {
+		return err
+	}
+	var clients *radius.Clients
+	if d.rad != nil {
+		if clients, err = radiusClients(cfg); err != nil {
+			return err
+		}
+	}
+	for _, c := range restartOnly(d.cfg, cfg) {
+		d.log.Warn("reload: this setting changes only on restart", "setting", c)
+	}
+	d.svc.set(instrumented{svc, d.lm})
+	if d.rad != nil {
+		d.rad.SetClients(clients)
+	}
+	d.cfg = cfg
+	return nil
+}
+
+// restartOnly lists the settings that differ between old and new but are
+// only read at start.
+func restartOnly(old, new *config.Config) []string {
+	var c []string
+	if old.DB != new.DB {
+		c = append(c, "db")
+	}
+	if old.RADIUS.Listen != new.RADIUS.Listen || old.RADIUS.Workers != new.RADIUS.Workers ||
+		old.RADIUS.QueueSize != new.RADIUS.QueueSize || old.RADIUS.ReplyTTL != new.RADIUS.ReplyTTL {
+		c = append(c, "radius.listen/workers/queue_size/reply_ttl")
+	}
+	if old.HTTP.Listen != new.HTTP.Listen {
+		c = append(c, "http.listen")
+	}
+	if old.OpenVPN != new.OpenVPN {
+		c = append(c, "openvpn")
+	}
+	if old.Log != new.Log {
+		c = append(c, "log")
+	}
+	return c
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
+}

@@ -1,0 +1,123 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"otpgate.dev/otpgate/internal/auth"
+	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/metrics"
+	"otpgate.dev/otpgate/internal/primary"
+	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// policy returns the engine policy c asks for.
+func policy(c *config.Config) engine.Policy {
+	p := engine.DefaultPolicy()
+	set := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&p.HOTPWindow, c.Policy.HOTPWindow)
+	set(&p.TOTPBack, c.Policy.TOTPBack)
+	set(&p.TOTPForward, c.Policy.TOTPForward)
+	set(&p.MaxFailures, c.Policy.MaxFailures)
+	set(&p.ResyncWindow, c.Policy.ResyncWindow)
+	if c.Policy.LockFor != nil {
+		p.LockFor = c.Policy.LockFor.Duration
+	}
+	return p
+}
+
+// newService builds the login service c describes over st.
+func newService(c *config.Config, st store.Store, box *secretbox.Box, now func() time.Time) (auth.Service, error) {
+	chk, err := primary.Parse(c.Auth.Primary)
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(st, box, policy(c), now)
+	return auth.New(auth.Config{
+		Primary:      chk,
+		ChallengeTTL: c.Auth.ChallengeTimeout.Duration,
+		Prompt:       c.Auth.ChallengeText,
+	}, eng, st, now), nil
+}
+
+// swapService is the service every front end holds: a reload replaces what
+// it delegates to without restarting a listener.
+type swapService struct{ p atomic.Pointer[auth.Service] }
+
+func (s *swapService) set(svc auth.Service) { s.p.Store(&svc) }
+
+func (s *swapService) Authenticate(ctx context.Context, req auth.Request) (auth.Response, error) {
+	return (*s.p.Load()).Authenticate(ctx, req)
+}
+
+// Login results as metric label values.
+const (
+	resultAccept    = "accept"
+	resultReject    = "reject"
+	resultChallenge = "challenge"
+	resultError     = "error"
+)
+
+// LatencyBuckets bound the login latency histogram.
+var LatencyBuckets = []time.Duration{
+	time.Millisecond, 2500 * time.Microsecond, 5 * time.Millisecond, 10 * time.Millisecond,
+	25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond,
+	500 * time.Millisecond, time.Second, 2500 * time.Millisecond, 5 * time.Second,
+}
+
+// loginMetrics counts what every front end's logins came to.
+type loginMetrics struct {
+	logins      *metrics.CounterVec
+	latency     *metrics.Histogram
+	storeErrors *metrics.CounterVec
+}
+
+func newLoginMetrics() *loginMetrics {
+	return &loginMetrics{
+		logins: metrics.NewCounterVec("otpgate_logins_total", "Logins and challenge answers by result, from every front end.",
+			"result", resultAccept, resultReject, resultChallenge, resultError),
+		latency: metrics.NewHistogram("otpgate_login_duration_seconds", "Time to decide a login, store and primary check included.", LatencyBuckets),
+		storeErrors: metrics.NewCounterVec("otpgate_store_errors_total", "Logins that failed closed because the store or the password backend failed.",
+			"frontend"),
+	}
+}
+
+func (m *loginMetrics) writeTo(w *metrics.Writer) {
+	m.logins.WriteTo(w)
+	m.latency.WriteTo(w)
+	m.storeErrors.WriteTo(w)
+}
+
+// instrumented counts the logins of next.
+type instrumented struct {
+	next auth.Service
+	m    *loginMetrics
+}
+
+func (s instrumented) Authenticate(ctx context.Context, req auth.Request) (auth.Response, error) {
+	start := time.Now()
+	resp, err := s.next.Authenticate(ctx, req)
+	s.m.latency.Observe(time.Since(start))
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		s.m.logins.Inc(resultError)
+		s.m.storeErrors.Inc(req.Frontend)
+	case err != nil:
+		s.m.logins.Inc(resultError)
+	case resp.Outcome == auth.Accept:
+		s.m.logins.Inc(resultAccept)
+	case resp.Outcome == auth.ChallengeIssued:
+		s.m.logins.Inc(resultChallenge)
+	default:
+		s.m.logins.Inc(resultReject)
+	}
+	return resp, err
+}
