@@ -14,6 +14,7 @@ package datadir
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,9 @@ import (
 const (
 	// EnvDB names the environment variable that overrides the database.
 	EnvDB = "OTPGATE_DB"
+	// EnvKey names the environment variable that overrides the master key
+	// file: several nodes on one PostgreSQL database share one key.
+	EnvKey = "OTPGATE_KEY_FILE"
 	// SystemDir is root's data directory.
 	SystemDir = "/var/lib/otpgate"
 	// DBName and KeyName are the files in the data directory.
@@ -46,8 +50,8 @@ func Dir() (string, error) { return processEnv().dir() }
 func DBPath() (string, error) { return processEnv().dbPath() }
 
 // KeyPath returns the master key file that belongs with the database db:
-// master.key in db's directory, or in Dir when db is a postgres:// or
-// postgresql:// URL.
+// $OTPGATE_KEY_FILE when set, else master.key in db's directory, or in Dir
+// when db is a postgres:// or postgresql:// URL.
 func KeyPath(db string) (string, error) { return processEnv().keyPath(db) }
 
 func (e env) dir() (string, error) {
@@ -77,6 +81,12 @@ func (e env) dbPath() (string, error) {
 }
 
 func (e env) keyPath(db string) (string, error) {
+	if k := e.getenv(EnvKey); k != "" {
+		if !filepath.IsAbs(k) {
+			return "", fmt.Errorf("datadir: %s=%q is not an absolute path", EnvKey, k)
+		}
+		return k, nil
+	}
 	if IsURL(db) {
 		dir, err := e.dir()
 		if err != nil {

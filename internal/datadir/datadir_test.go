@@ -25,6 +25,8 @@ func TestPaths(t *testing.T) {
 			"rel/tokens.db", "rel/master.key", false},
 		{"postgres URL", 0, map[string]string{EnvDB: "postgres://otp@db1/otpgate"},
 			"postgres://otp@db1/otpgate", "/var/lib/otpgate/master.key", false},
+		{"key override", 0, map[string]string{EnvDB: "postgres://otp@db1/otpgate", EnvKey: "/etc/otpgate/master.key"},
+			"postgres://otp@db1/otpgate", "/etc/otpgate/master.key", false},
 		{"no home", 1000, map[string]string{}, "", "", true},
 	} {
 		e := env{uid: tt.uid, getenv: func(k string) string { return tt.vars[k] }}
@@ -55,5 +57,12 @@ func TestRedact(t *testing.T) {
 		if got := Redact(tt.in); got != tt.want {
 			t.Errorf("Redact(%q) = %q; want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestKeyPathRelativeOverride(t *testing.T) {
+	e := env{uid: 0, getenv: func(k string) string { return map[string]string{EnvKey: "master.key"}[k] }}
+	if k, err := e.keyPath("/x/otpgate.db"); err == nil {
+		t.Errorf("keyPath with a relative %s = %q; want an error", EnvKey, k)
 	}
 }
