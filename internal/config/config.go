@@ -30,7 +30,11 @@ const (
 type Config struct {
 	// DB is the store: a SQLite file path or a postgres:// URL; empty means
 	// $OTPGATE_DB, then the default data directory's database.
-	DB      string  `toml:"db"`
+	DB string `toml:"db"`
+	// KeyFile is the master key that seals the secrets; empty means
+	// $OTPGATE_KEY_FILE, then master.key beside a SQLite file or in the
+	// data directory. Nodes sharing a PostgreSQL database share one key.
+	KeyFile string  `toml:"key_file"`
 	Log     Log     `toml:"log"`
 	Policy  Policy  `toml:"policy"`
 	Auth    Auth    `toml:"auth"`

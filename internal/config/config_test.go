@@ -10,6 +10,7 @@ import (
 
 const full = `# every key
 db = "/var/lib/otpgate/otpgate.db"
+key_file = "/etc/otpgate/master.key"
 
 [log]
 level = "debug"
@@ -95,7 +96,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, log, openvpn, policy, radius)`},
+		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, key_file, log, openvpn, policy, radius)`},
 		{"unknown key in table", "[radius]\nlisten = \"off\"\nworker = 3\n", `:3: unknown key "radius.worker" (accepted in [radius]: client, listen, queue_size, reply_ttl, workers)`},
 		{"unknown key in array table", "[[radius.client]]\nname = \"a\"\naddress = \"10.0.0.1\"\nsecret_file = \"/s\"\n\n[[radius.client]]\nsecrt = \"x\"\n", `:7: unknown key "radius.client.secrt"`},
 		{"unknown table", "[radiuss]\nlisten = \"off\"\n", `unknown key "radiuss`},
@@ -115,6 +116,7 @@ func TestParseErrors(t *testing.T) {
 		{"client bad style", "[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\nstyle = \"otp\"\n", `radius.client "x": style "otp"`},
 		{"client twice", "[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\n[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.2\"\nsecret_file = \"b\"\n", "used twice"},
 		{"openvpn style", "[openvpn]\nmanagement = \"/s\"\nstyle = \"sms\"\n", "openvpn.style"},
+		{"relative key file", "key_file = \"master.key\"\n", "not an absolute path"},
 		{"openvpn orphan", "[openvpn]\ntoken_key_file = \"/k\"\n", "management is not"},
 	}
 	for _, tt := range tests {

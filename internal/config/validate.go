@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -16,11 +17,18 @@ const Off = "off"
 
 // Validate checks every value and names the key of the first bad one.
 func (c *Config) Validate() error {
-	checks := []func() error{c.checkLog, c.checkPolicy, c.checkAuth, c.checkListeners, c.checkRADIUS, c.checkOpenVPN}
+	checks := []func() error{c.checkFiles, c.checkLog, c.checkPolicy, c.checkAuth, c.checkListeners, c.checkRADIUS, c.checkOpenVPN}
 	for _, f := range checks {
 		if err := f(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func (c *Config) checkFiles() error {
+	if c.KeyFile != "" && !filepath.IsAbs(c.KeyFile) {
+		return fmt.Errorf("key_file %q is not an absolute path", c.KeyFile)
 	}
 	return nil
 }

@@ -123,10 +123,14 @@ func (d *Daemon) openStore(ctx context.Context) error {
 		}
 	}
 	d.db = db
-	keyPath, err := datadir.KeyPath(db)
-	if err != nil {
-		return err
+	keyPath := d.cfg.KeyFile
+	if keyPath == "" {
+		var err error
+		if keyPath, err = datadir.KeyPath(db); err != nil {
+			return err
+		}
 	}
+	var err error
 	if d.box, err = secretbox.LoadOrCreate(keyPath); err != nil {
 		return fmt.Errorf("master key: %w", err)
 	}
@@ -336,8 +340,8 @@ func (d *Daemon) reload(cfg *config.Config) error {
 // only read at start.
 func restartOnly(old, new *config.Config) []string {
 	var c []string
-	if old.DB != new.DB {
-		c = append(c, "db")
+	if old.DB != new.DB || old.KeyFile != new.KeyFile {
+		c = append(c, "db/key_file")
 	}
 	if old.RADIUS.Listen != new.RADIUS.Listen || old.RADIUS.Workers != new.RADIUS.Workers ||
 		old.RADIUS.QueueSize != new.RADIUS.QueueSize || old.RADIUS.ReplyTTL != new.RADIUS.ReplyTTL {
