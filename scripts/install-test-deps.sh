@@ -11,7 +11,7 @@ libpam0g-dev pamtester libpam-oath libpam-google-authenticator
 freeradius-utils libpam-radius-auth ocserv openconnect postgresql
 openvpn openssl iproute2 apache2-utils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
-libstrongswan-standard-plugins passwd"
+libstrongswan-standard-plugins passwd systemd"
 
 missing=""
 for p in $PKGS; do
