@@ -80,3 +80,12 @@ type Response struct {
 type Service interface {
 	Authenticate(ctx context.Context, req Request) (Response, error)
 }
+
+// ActiveChecker is implemented by services that can tell whether a user
+// may still log in at all: the user exists and holds an enabled token. A
+// front end that lets a session continue without a code (an OpenVPN
+// renegotiation with an auth token) asks it, so that deleting or disabling
+// a user ends their sessions at the next renegotiation.
+type ActiveChecker interface {
+	Active(ctx context.Context, user string) (bool, error)
+}

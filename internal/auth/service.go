@@ -179,3 +179,19 @@ func (s *Engine) auditPrimary(ctx context.Context, req Request) {
 	_ = s.store.AppendAudit(ctx, store.AuditEvent{Time: s.now(), Actor: req.Frontend, Action: "login",
 		User: req.User, Result: "fail", Reason: "wrong password", Source: req.Source})
 }
+
+// Active implements ActiveChecker: the user exists and has an enabled
+// token. A locked token still counts: a lock stops codes, not sessions
+// that were opened before it.
+func (s *Engine) Active(ctx context.Context, user string) (bool, error) {
+	toks, err := s.store.Tokens(ctx, user)
+	if err != nil {
+		return false, fmt.Errorf("auth: tokens of %q: %w", user, err)
+	}
+	for _, t := range toks {
+		if t.Enabled {
+			return true, nil
+		}
+	}
+	return false, nil
+}

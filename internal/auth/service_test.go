@@ -130,3 +130,31 @@ func TestCodeOnlyWithoutPassword(t *testing.T) {
 		t.Error("unknown style accepted")
 	}
 }
+
+func TestActive(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	if ok, err := f.svc.Active(ctx, "alice"); !ok || err != nil {
+		t.Errorf("Active(alice) = %v, %v; want true", ok, err)
+	}
+	if ok, err := f.svc.Active(ctx, "nobody"); ok || err != nil {
+		t.Errorf("Active(nobody) = %v, %v; want false", ok, err)
+	}
+	toks, err := f.svc.store.Tokens(ctx, "alice")
+	if err != nil || len(toks) != 1 {
+		t.Fatalf("Tokens(alice) = %v, %v", toks, err)
+	}
+	toks[0].Enabled = false
+	if err := f.svc.store.UpdateToken(ctx, &toks[0]); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.svc.Active(ctx, "alice"); ok || err != nil {
+		t.Errorf("Active(alice) with her token disabled = %v, %v; want false", ok, err)
+	}
+	if err := f.svc.store.DeleteUser(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.svc.Active(ctx, "alice"); ok || err != nil {
+		t.Errorf("Active(alice) after delete = %v, %v; want false", ok, err)
+	}
+}

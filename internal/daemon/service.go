@@ -121,3 +121,20 @@ func (s instrumented) Authenticate(ctx context.Context, req auth.Request) (auth.
 	}
 	return resp, err
 }
+
+// Active passes auth.ActiveChecker through the wrappers.
+func (s *swapService) Active(ctx context.Context, user string) (bool, error) {
+	return active(ctx, *s.p.Load(), user)
+}
+
+// Active passes auth.ActiveChecker through the wrappers.
+func (s instrumented) Active(ctx context.Context, user string) (bool, error) {
+	return active(ctx, s.next, user)
+}
+
+func active(ctx context.Context, svc auth.Service, user string) (bool, error) {
+	if ac, ok := svc.(auth.ActiveChecker); ok {
+		return ac.Active(ctx, user)
+	}
+	return true, nil
+}

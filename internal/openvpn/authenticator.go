@@ -70,11 +70,11 @@ func (a *Authenticator) Login(ctx context.Context, l Login) Decision {
 		return rejected(l.User, err.Error())
 	}
 	if d, done := a.session(l); done {
-		return d
+		return a.stillActive(ctx, d)
 	}
 	switch pw := l.Password; {
 	case strings.HasPrefix(pw, authtoken.Prefix):
-		return a.token(l)
+		return a.stillActive(ctx, a.token(l))
 	case strings.HasPrefix(pw, PrefixAuthGenToken):
 		return rejected(l.User, "an --auth-gen-token token without session_state Authenticated")
 	case strings.HasPrefix(pw, PrefixSCRV1):
@@ -103,6 +103,24 @@ func (a *Authenticator) session(l Login) (Decision, bool) {
 		return Decision{Verdict: Accept, User: l.User, Why: "auth-gen-token session"}, true
 	}
 	return rejected(l.User, "auth-gen-token session_state "+l.SessionState), true
+}
+
+// stillActive refuses a session that continues without a code (d accepts
+// it) when the user has been deleted or disabled meanwhile. A service that
+// cannot tell leaves d as it is; an error refuses: fail closed.
+func (a *Authenticator) stillActive(ctx context.Context, d Decision) Decision {
+	ac, ok := a.Service.(auth.ActiveChecker)
+	if d.Verdict != Accept || !ok {
+		return d
+	}
+	active, err := ac.Active(ctx, d.User)
+	switch {
+	case err != nil:
+		return rejected(d.User, "cannot check that the user is still enrolled: "+err.Error())
+	case !active:
+		return rejected(d.User, "the user was deleted or disabled since the session began")
+	}
+	return d
 }
 
 func (a *Authenticator) token(l Login) Decision {

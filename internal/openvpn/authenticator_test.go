@@ -218,3 +218,46 @@ func TestAuthenticatorToken(t *testing.T) {
 		t.Errorf("ConnectConfig without a key = %q, %v; want nothing", lines, err)
 	}
 }
+
+// activeService is a login service that can say whether a user is still
+// enrolled.
+type activeService struct {
+	*fakeService
+	active bool
+	err    error
+}
+
+func (s *activeService) Active(context.Context, string) (bool, error) { return s.active, s.err }
+
+// TestAuthenticatorSessionOfDeletedUser: a session that continues without
+// a code (otpgate's auth token, --auth-gen-token) ends once the user is
+// deleted or disabled, and when the store cannot say.
+func TestAuthenticatorSessionOfDeletedUser(t *testing.T) {
+	a, _ := newAuth(t, StyleStatic)
+	lines, err := a.ConnectConfig("alice", "digest")
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("ConnectConfig = %q, %v", lines, err)
+	}
+	tok := strings.TrimSuffix(strings.TrimPrefix(lines[0], `push "auth-token `), `"`)
+	logins := map[string]Login{
+		"otpgate token":  {User: "alice", Password: tok, Binding: "digest"},
+		"auth-gen-token": {User: "alice", Password: "SESS_ID_AT_x", SessionState: SessionAuthenticated},
+	}
+	for _, tt := range []struct {
+		name   string
+		active bool
+		err    error
+		want   Verdict
+	}{
+		{"enrolled", true, nil, Accept},
+		{"deleted or disabled", false, nil, Reject},
+		{"store down", true, errors.New("store: database is locked"), Reject},
+	} {
+		a.Service = &activeService{fakeService: service(), active: tt.active, err: tt.err}
+		for kind, l := range logins {
+			if d := a.Login(context.Background(), l); d.Verdict != tt.want {
+				t.Errorf("%s, %s: verdict %v (%s); want %v", kind, tt.name, d.Verdict, d.Why, tt.want)
+			}
+		}
+	}
+}
