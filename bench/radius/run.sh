@@ -2,9 +2,12 @@
 # Benchmarks RADIUS PAP authentication on loopback, side by side:
 #   - FreeRADIUS (Debian's freeradius) answering PAP from its users file,
 #     with no OTP;
+#   - otpgate serve, the real daemon, on its SQLite store: replay-safe
+#     HOTP verification with every success committed (the password in
+#     front of the code is not checked: primary = "none");
 #   - otpgate's RADIUS server with an in-memory login service doing
 #     replay-safe HOTP verification (password + code), and once more with
-#     the password alone.
+#     the password alone: the RADIUS layer's own ceiling.
 # All three take the same load from radius-bench: $SENDERS concurrent
 # senders, one request outstanding each, for $DURATION.
 #
@@ -33,7 +36,26 @@ trap cleanup EXIT INT TERM
 
 go build -o "$dir/radius-bench" ./bench/radius
 bench="$dir/radius-bench"
-"$bench" gen -n "$USERS" -users "$dir/users.txt" -freeradius-users "$dir/users"
+"$bench" gen -n "$USERS" -users "$dir/users.txt" -freeradius-users "$dir/users" -oath-users "$dir/users.oath"
+go build -o "$dir/otpgate" ./cmd/otpgate
+"$dir/otpgate" import --format users-file --db "$dir/otpgate.db" "$dir/users.oath" >/dev/null
+(umask 077 && printf '%s\n' "$SECRET" >"$dir/nas.secret")
+cat >"$dir/otpgate.toml" <<EOF
+db = "$dir/otpgate.db"
+[log]
+level = "warn"
+[http]
+listen = "off"
+[radius]
+listen = "127.0.0.1:$OTPGATE_PORT"
+[[radius.client]]
+name = "bench"
+address = "127.0.0.1"
+secret_file = "$dir/nas.secret"
+style = "append"
+rate = 1000000
+burst = 1000000
+EOF
 
 # A minimal FreeRADIUS: one client, the files and pap modules, no logging
 # of requests, no reject delay.
@@ -134,7 +156,15 @@ wait_ready "$FR_PORT"
 load freeradius "$FR_PORT" none
 stop "$fr"
 
-echo "== otpgate, PAP + replay-safe HOTP" >&2
+echo "== otpgate serve, SQLite store, replay-safe HOTP" >&2
+"$dir/otpgate" serve --config "$dir/otpgate.toml" 2>"$dir/serve.log" &
+og=$!
+pids="$pids $og"
+wait_ready "$OTPGATE_PORT"
+load otpgate-serve "$OTPGATE_PORT" hotp
+stop "$og"
+
+echo "== otpgate RADIUS layer, in-memory service, PAP + replay-safe HOTP" >&2
 "$bench" serve -listen "127.0.0.1:$OTPGATE_PORT" -secret "$SECRET" -users "$dir/users.txt" -code hotp 2>"$dir/otpgate.log" &
 og=$!
 pids="$pids $og"

@@ -44,6 +44,7 @@ func runGen(args []string) error {
 	n := fs.Int("n", 10000, "number of users")
 	out := fs.String("users", "", "users file to write")
 	fr := fs.String("freeradius-users", "", "FreeRADIUS users file to write too")
+	oath := fs.String("oath-users", "", "pam_oath users file (HOTP keys) to write too, for otpgate import")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +60,13 @@ func runGen(args []string) error {
 		return u.name + " " + u.password + " " + hex.EncodeToString(u.key)
 	}); err != nil {
 		return err
+	}
+	if *oath != "" {
+		if err := writeLines(*oath, users, func(u user) string {
+			return "HOTP " + u.name + " - " + hex.EncodeToString(u.key)
+		}); err != nil {
+			return err
+		}
 	}
 	if *fr == "" {
 		return nil
