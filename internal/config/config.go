@@ -110,7 +110,7 @@ type OpenVPN struct {
 	// host:port; empty disables the mode.
 	Management       string   `toml:"management"`
 	PasswordFile     string   `toml:"password_file"`
-	Style            string   `toml:"style"` // crtext (default), crv1, scrv1, append, code
+	Style            string   `toml:"style"` // crtext (default), crv1, static, append, code
 	ChallengeTimeout Duration `toml:"challenge_timeout"`
 	ChallengeText    string   `toml:"challenge_text"`
 	// TokenKeyFile holds the key of otpgate's auth-token; empty turns
