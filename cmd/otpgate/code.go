@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -86,6 +87,7 @@ type codeFlags struct {
 	mode, secret, at, keyID string
 	pskcKeyFile, pskcPwFile string
 	passwordFile, pinFile   string // --token-mode rsa
+	pwFlag                  string // the flag that sets passwordFile
 	devid                   string
 	counter                 string
 	next, json              bool
@@ -95,39 +97,58 @@ type codeFlags struct {
 func runCode(e *env, args []string) error {
 	var f codeFlags
 	fs := newFlags("code")
-	fs.StringVar(&f.mode, "token-mode", "", "")
-	fs.StringVar(&f.secret, "token-secret", "", "")
+	f.addTokenFlags(fs, "password-file")
 	fs.StringVar(&f.at, "time", "", "")
 	fs.StringVar(&f.counter, "counter", "", "")
 	fs.BoolVar(&f.next, "next", false, "")
 	fs.IntVar(&f.window, "window", 0, "")
+	fs.BoolVar(&f.json, "json", false, "")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	res, err := f.codes(e)
+	if err != nil {
+		return err
+	}
+	return printCodes(e.stdout, res, f.json)
+}
+
+// addTokenFlags registers the flags that name a token and unlock it, shared
+// by `otpgate code` and `otpgate openvpn client`. pwFlag names the flag of
+// the SecurID token's password file, which `openvpn client` keeps apart from
+// the VPN password.
+func (f *codeFlags) addTokenFlags(fs *flag.FlagSet, pwFlag string) {
+	fs.StringVar(&f.mode, "token-mode", "", "")
+	fs.StringVar(&f.secret, "token-secret", "", "")
 	fs.IntVar(&f.digits, "digits", 0, "")
 	fs.IntVar(&f.period, "period", 0, "")
 	fs.StringVar(&f.keyID, "key-id", "", "")
 	fs.StringVar(&f.pskcKeyFile, "pskc-key-file", "", "")
 	fs.StringVar(&f.pskcPwFile, "pskc-password-file", "", "")
-	fs.BoolVar(&f.json, "json", false, "")
-	fs.StringVar(&f.passwordFile, "password-file", "", "")
+	fs.StringVar(&f.passwordFile, pwFlag, "", "")
+	f.pwFlag = pwFlag
 	fs.StringVar(&f.pinFile, "pin-file", "", "")
 	fs.StringVar(&f.devid, "devid", "", "")
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
+}
+
+// codes generates the codes f asks for in any token mode, saving an HOTP
+// counter in its token file first.
+func (f *codeFlags) codes(e *env) (*client.Result, error) {
 	if isDeviceMode(f.mode) {
-		return runDeviceMode(e, &f)
+		return deviceCodes(e, f)
 	}
 	req, err := f.request(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := client.Generate(*req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if res.NextCounter != nil && !res.Saved && req.Counter == nil {
 		e.warnf("the HOTP counter is now %d but is not saved anywhere; keep the token in a file (--token-secret @FILE) so that it is", *res.NextCounter)
 	}
-	return printCodes(e.stdout, res, f.json)
+	return res, nil
 }
 
 func (f *codeFlags) request(e *env) (*client.Request, error) {

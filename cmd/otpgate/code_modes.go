@@ -28,21 +28,16 @@ func isDeviceMode(mode string) bool {
 	return m == "rsa" || m == "yubioath"
 }
 
-// runDeviceMode is `otpgate code` for --token-mode rsa and yubioath.
-func runDeviceMode(e *env, f *codeFlags) error {
-	switch {
-	case f.counter != "":
-		return usagef("--counter is for hotp tokens, not --token-mode %s", f.mode)
-	case f.digits != 0 || f.period != 0:
-		return usagef("--digits and --period come from the token itself in --token-mode %s", f.mode)
-	case f.window < 0 || f.window > 1000:
-		return usagef("--window must be from 0 to 1000")
+// deviceCodes generates the codes of --token-mode rsa and yubioath.
+func deviceCodes(e *env, f *codeFlags) (*client.Result, error) {
+	if err := f.checkDevice(); err != nil {
+		return nil, err
 	}
 	now := e.now()
 	if f.at != "" {
 		var err error
 		if now, err = parseTime(f.at); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var res *client.Result
@@ -56,10 +51,21 @@ func runDeviceMode(e *env, f *codeFlags) error {
 		})
 		err = oathHint(err)
 	}
-	if err != nil {
-		return err
+	return res, err
+}
+
+// checkDevice refuses the options that --token-mode rsa and yubioath take
+// from the token itself.
+func (f *codeFlags) checkDevice() error {
+	switch {
+	case f.counter != "":
+		return usagef("--counter is for hotp tokens, not --token-mode %s", f.mode)
+	case f.digits != 0 || f.period != 0:
+		return usagef("--digits and --period come from the token itself in --token-mode %s", f.mode)
+	case f.window < 0 || f.window > 1000:
+		return usagef("--window must be from 0 to 1000")
 	}
-	return printCodes(e.stdout, res, f.json)
+	return nil
 }
 
 func (f *codeFlags) rsaCodes(e *env, now time.Time) (*client.Result, error) {
@@ -77,15 +83,21 @@ func (f *codeFlags) rsaCodes(e *env, now time.Time) (*client.Result, error) {
 		PIN:      f.rsaPIN(e),
 		Warn:     func(m string) { e.warnf("%s", m) },
 	})
+	return res, rsaHint(err, f.pwFlag)
+}
+
+// rsaHint adds how to give the right secret to a SecurID error; pwFlag is
+// the command's flag for the token's password file.
+func rsaHint(err error, pwFlag string) error {
 	switch {
 	case errors.Is(err, securid.ErrBadPassword):
-		return nil, withHint(err, "give the token's password with --password-file FILE or $OTPGATE_RSA_PASSWORD")
+		return withHint(err, "give the token's password with --%s FILE or $OTPGATE_RSA_PASSWORD", pwFlag)
 	case errors.Is(err, securid.ErrBadDeviceID):
-		return nil, withHint(err, "give the device ID the token was issued to with --devid ID or $OTPGATE_RSA_DEVID")
+		return withHint(err, "give the device ID the token was issued to with --devid ID or $OTPGATE_RSA_DEVID")
 	case errors.Is(err, securid.ErrBadPIN):
-		return nil, withHint(err, "give the PIN with --pin-file FILE or $OTPGATE_RSA_PIN")
+		return withHint(err, "give the PIN with --pin-file FILE or $OTPGATE_RSA_PIN")
 	}
-	return res, err
+	return err
 }
 
 // rsaSecret returns a function that reads a secret from a file, else the

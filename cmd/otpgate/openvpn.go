@@ -12,6 +12,8 @@ const openvpnUsage = `Usage:
     otpgate openvpn verify [FILE]        auth-user-pass-verify (via-file or via-env)
     otpgate openvpn crresponse [FILE]    client-crresponse (answers a crtext challenge)
     otpgate openvpn client-connect FILE  client-connect (pushes an auth-token)
+    otpgate openvpn client [options]     log a local OpenVPN client in with
+                                         codes from a token (see --help)
 
 The OpenVPN 2.6 server runs these as scripts; they read OpenVPN's
 environment and exit as OpenVPN expects (0 accept, 1 refuse, 2 pending).
@@ -21,7 +23,7 @@ Configure them with setenv in server.conf:
     setenv totpChallengeTimeout 300
     setenv totpChallengeText "Please enter your TOTP code"
     setenv otpgateStyle crtext        crtext, crv1, static, append or code
-    setenv otpgatePrimary none        none, or htpasswd:/etc/openvpn/users.htpasswd
+    setenv otpgatePrimary none        none, htpasswd:/etc/openvpn/users.htpasswd or pam:openvpn
     setenv otpgateAuthTokenKey /etc/otpgate/authtoken.key
 
 Example server.conf:
@@ -32,7 +34,7 @@ Example server.conf:
 `
 
 func init() {
-	register(&command{name: "openvpn", short: "OpenVPN server script hooks (verify, crresponse, client-connect)", usage: openvpnUsage, run: runOpenVPN})
+	register(&command{name: "openvpn", short: "OpenVPN server script hooks and the client helper (openvpn client)", usage: openvpnUsage, run: runOpenVPN})
 }
 
 // exitStatus makes run() exit with an exact status and print nothing more:
@@ -44,11 +46,14 @@ func (s exitStatus) Error() string { return "exit status" }
 func runOpenVPN(e *env, args []string) error {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
 		if len(args) == 0 {
-			return usagef("name the hook: verify, crresponse or client-connect")
+			return usagef("name the hook: verify, crresponse or client-connect (or client for the client helper)")
 		}
 		return errHelp
 	}
 	name := args[0]
+	if name == "client" {
+		return runOpenVPNClient(e, args[1:])
+	}
 	switch name {
 	case openvpn.ScriptVerify, openvpn.ScriptCRResponse, openvpn.ScriptClientConnect:
 	default:
