@@ -1,0 +1,223 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"otpgate.dev/otpgate/internal/client"
+	"otpgate.dev/otpgate/internal/securid"
+	"otpgate.dev/otpgate/internal/tokenfile"
+)
+
+const tokenUsage = `Usage:
+    otpgate token import --token-mode rsa --token-secret SPEC --out FILE [options]
+
+Imports an RSA SecurID token into a token file of your own: the token is
+decrypted with its password and device ID, and FILE receives it as one v2
+CTF line that "otpgate code --token-mode rsa --token-secret @FILE",
+"otpgate openvpn client" and stoken (--file FILE, or --token=) read. The
+file is no longer bound to a device ID, and is protected by a new password
+only if you give one. FILE is created with mode 0600 and never overwritten
+without --force. A PIN saved in a stoken rcfile is not carried over.
+
+Options:
+    --token-mode rsa      the kind of token (only rsa: other tokens already
+                          live in token files)
+    --token-secret SPEC   the token: a CTF string, a SecurID URI, a ctfData=
+                          v3 token, @FILE of an .sdtid file or a stoken
+                          rcfile, or - for standard input (also
+                          $OTPGATE_TOKEN_SECRET); without it, ~/.stokenrc
+    --password-file FILE  the token's password (also $OTPGATE_RSA_PASSWORD;
+                          asked on the terminal)
+    --devid ID            the device ID the token is bound to (also
+                          $OTPGATE_RSA_DEVID; asked on the terminal)
+    --new-password-file FILE  protect FILE with this password (default: none;
+                          the file's mode 0600 protects it)
+    --out FILE            the token file to write
+    --force               replace FILE if it exists
+
+Examples:
+    $ otpgate token import --token-mode rsa --token-secret @token.sdtid \
+          --password-file pass.txt --out ~/.config/otpgate/vpn.rsa
+    $ otpgate code --token-mode rsa --token-secret @~/.config/otpgate/vpn.rsa
+    $ stoken tokencode --file ~/.config/otpgate/vpn.rsa
+`
+
+func init() {
+	register(&command{name: "token", short: "manage your own token files (token import: a SecurID token)", usage: tokenUsage, run: runToken})
+}
+
+// importFlags are the options of `otpgate token import`.
+type importFlags struct {
+	token          codeFlags
+	newPwFile, out string
+	force          bool
+}
+
+func runToken(e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("name the action: import")
+	}
+	switch args[0] {
+	case "--help", "-h", "help":
+		return errHelp
+	case "import":
+		return runTokenImport(e, args[1:])
+	}
+	return usagef("unknown action %q (accepted: import)", args[0])
+}
+
+func runTokenImport(e *env, args []string) error {
+	f, err := parseImportFlags(args)
+	if err != nil {
+		return err
+	}
+	tok, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	newPw := ""
+	if f.newPwFile != "" {
+		if newPw, err = readSecretFile(f.newPwFile); err != nil {
+			return fmt.Errorf("token import: new password: %w", err)
+		}
+	}
+	data, err := tok.ExportFile(newPw)
+	if err != nil {
+		return err
+	}
+	if err := writeNewSecret(f.out, data, f.force); err != nil {
+		return err
+	}
+	if tok.SavedPIN() != "" {
+		e.warnf("the PIN saved with the token is not written to %s; give it with --pin-file or $OTPGATE_RSA_PIN", f.out)
+	}
+	fmt.Fprintf(e.stderr, "otpgate: wrote SecurID token %s (%d digits, %v) to %s\n", tok.Serial(), tok.Digits(), tok.Interval(), f.out)
+	return nil
+}
+
+func parseImportFlags(args []string) (*importFlags, error) {
+	f := &importFlags{}
+	fs := newFlags("token import")
+	fs.StringVar(&f.token.mode, "token-mode", "", "")
+	fs.StringVar(&f.token.secret, "token-secret", "", "")
+	fs.StringVar(&f.token.passwordFile, "password-file", "", "")
+	fs.StringVar(&f.token.devid, "devid", "", "")
+	fs.StringVar(&f.newPwFile, "new-password-file", "", "")
+	fs.StringVar(&f.out, "out", "", "")
+	fs.BoolVar(&f.force, "force", false, "")
+	f.token.pwFlag = "password-file"
+	if err := parseFlags(fs, args, 0); err != nil {
+		return nil, err
+	}
+	switch {
+	case !strings.EqualFold(f.token.mode, "rsa"):
+		return nil, &usageError{msg: fmt.Sprintf("--token-mode must be rsa, not %q", f.token.mode),
+			hint: "totp and hotp tokens are already token files: write the spec to a file and use --token-secret @FILE"}
+	case f.out == "":
+		return nil, usagef("--out FILE is required: the token file to write")
+	}
+	return f, nil
+}
+
+// load parses the SecurID token the flags name and decrypts it, asking for
+// the password and device ID only when the token needs them.
+func (f *importFlags) load(e *env) (*securid.Token, error) {
+	tok, err := f.parse(e)
+	if err != nil {
+		return nil, err
+	}
+	var pw, devid string
+	if tok.NeedsDeviceID() {
+		if devid, err = f.token.rsaDeviceID(e)(); err != nil {
+			return nil, rsaHint(fmt.Errorf("%w: %v", securid.ErrBadDeviceID, err), "password-file")
+		}
+	}
+	if tok.NeedsPassword() {
+		if pw, err = f.token.rsaSecret(e, f.token.passwordFile, "OTPGATE_RSA_PASSWORD", "SecurID token password: ")(); err != nil {
+			return nil, rsaHint(fmt.Errorf("%w: %v", securid.ErrBadPassword, err), "password-file")
+		}
+	}
+	return tok, rsaHint(tok.Decrypt(pw, devid), "password-file")
+}
+
+// parse reads the token from the spec, a file or ~/.stokenrc.
+func (f *importFlags) parse(e *env) (*securid.Token, error) {
+	spec := ""
+	if f.token.secret != "" || e.getenv("OTPGATE_TOKEN_SECRET") != "" {
+		var err error
+		if spec, err = f.token.secretText(e); err != nil {
+			return nil, err
+		}
+		spec = strings.TrimSpace(spec)
+	}
+	path, isFile := client.FilePath(spec)
+	switch {
+	case spec == "" && e.getenv("HOME") == "":
+		return nil, usagef("no token given and $HOME is not set to find ~/.stokenrc")
+	case spec == "":
+		path, isFile = filepath.Join(e.getenv("HOME"), ".stokenrc"), true
+	case isFile && path == "":
+		return nil, usagef("no file name after '@' (write @FILE, e.g. @token.sdtid)")
+	case !isFile:
+		return securid.Parse(spec)
+	}
+	data, _, err := tokenfile.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := securid.ParseFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tok, nil
+}
+
+// writeNewSecret writes a secret file atomically: a 0600 temporary file in
+// the same directory, synced, then linked to path (which fails if path
+// exists) or, with force, renamed over it.
+func writeNewSecret(path string, data []byte, force bool) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("token import: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("token import: write %s: %w", tmp.Name(), err)
+	}
+	if force {
+		err = os.Rename(tmp.Name(), path)
+	} else {
+		err = os.Link(tmp.Name(), path)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return withHint(fmt.Errorf("token import: %s already exists", path), "give --force to replace it, or choose another --out")
+	}
+	if err != nil {
+		return fmt.Errorf("token import: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("token import: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("token import: sync %s: %w", dir, err)
+	}
+	return nil
+}
