@@ -294,6 +294,9 @@ func (f *vpnClientFlags) run(ctx context.Context, c *mgmt.Client, conn net.Conn)
 	case errors.Is(err, mgmt.ErrGaveUp):
 		return withHint(fmt.Errorf("openvpn client: the VPN server refused the login (AUTH_FAILED): %w", err),
 			"the first %d codes came from the token: check --user, the password, the token and the clock, or run on a terminal to type a code", mgmt.AutoAttempts)
+	case errors.Is(err, mgmt.ErrPasswordRefused):
+		return withHint(errors.New("openvpn client: the VPN server refused the password (AUTH_FAILED) before asking for a code"),
+			"check --user and the password; no code was used")
 	case errors.Is(err, context.Canceled):
 		return errors.New("openvpn client: interrupted before OpenVPN connected")
 	}

@@ -39,6 +39,9 @@ func (s *clientSession) refused(p Password) error {
 	}
 	s.failed = true
 	s.log.Warn("mgmt: the server refused the login")
+	if s.bare {
+		return ErrPasswordRefused
+	}
 	return nil
 }
 
@@ -83,6 +86,7 @@ func (s *clientSession) secret(ctx context.Context, p Password) (user, password 
 		code, err := s.code(ctx, codePrompt, false)
 		return c.Username, code, err
 	}
+	s.bare = true
 	return c.Username, c.Password, nil
 }
 

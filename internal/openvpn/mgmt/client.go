@@ -19,6 +19,11 @@ const AutoAttempts = 2
 // ErrGaveUp is returned by Client.Run when no code is left to try.
 var ErrGaveUp = errors.New("mgmt: no code left to try")
 
+// ErrPasswordRefused is returned by Client.Run when the server refused the
+// password sent alone, before asking for a code: the same password would
+// be refused again, so the client does not retry it.
+var ErrPasswordRefused = errors.New("mgmt: the server refused the password before asking for a code")
+
 // Client drives a local OpenVPN client through its management interface,
 // answering its credential prompts and challenges. Start OpenVPN with
 // [ClientFlags]. The fields are read-only once Run starts.
@@ -70,6 +75,7 @@ type clientSession struct {
 	crv1     *openvpn.CRV1 // the dynamic challenge to answer at the next prompt
 	ever     bool          // reached CONNECTED at least once
 	failed   bool          // the last attempt was refused
+	bare     bool          // the password went alone and no code followed yet
 }
 
 // Run answers the client until the management connection closes (OpenVPN
@@ -159,7 +165,7 @@ func (s *clientSession) state(payload string) {
 	if err != nil || st.Name != "CONNECTED" {
 		return
 	}
-	s.ever, s.failed, s.attempts = true, false, 0
+	s.ever, s.failed, s.attempts, s.bare = true, false, 0, false
 	s.log.Info("mgmt: connected")
 	if s.c.OnConnected != nil {
 		s.c.OnConnected()
@@ -179,6 +185,7 @@ func (s *clientSession) send(cmd string) error {
 // from the user.
 func (s *clientSession) code(ctx context.Context, text string, echo bool) (string, error) {
 	s.attempts++
+	s.bare = false
 	if s.c.Code != nil && s.attempts <= AutoAttempts {
 		return s.c.Code(ctx, s.attempts)
 	}
