@@ -34,8 +34,9 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	// Any answer from the store, even "no such user", shows it works.
-	if _, err := d.st.User(ctx, "\x00probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
+	// Any answer from the store, even "no such user", shows it works; no
+	// user has the empty name (enrollment refuses it).
+	if _, err := d.st.User(ctx, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
 		d.log.Warn("readiness probe: store unavailable", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("store unavailable\n"))
