@@ -27,6 +27,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-test-deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# The tests start every daemon they need themselves, on ports they choose:
+# keep the packages' own services (ocserv on 443, freeradius on 1812,
+# postgresql, prometheus, ...) from starting during the install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

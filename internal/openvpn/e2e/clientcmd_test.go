@@ -197,6 +197,9 @@ const (
 func ensurePCSCD(t *testing.T) {
 	t.Helper()
 	testpeer.Need(t, "pcscd")
+	// The pcscd socket and the vpcd port are the machine's: one package
+	// at a time.
+	testpeer.Lock(t, "pcsc")
 	if _, err := os.Stat(vpcdDriver); err != nil {
 		t.Fatalf("%s missing: install Debian's vsmartcard-vpcd", vpcdDriver)
 	}

@@ -37,6 +37,9 @@ const (
 func ensurePCSCD(t *testing.T) {
 	t.Helper()
 	testpeer.Need(t, "pcscd")
+	// The pcscd socket and the vpcd port are the machine's: one package
+	// at a time.
+	testpeer.Lock(t, "pcsc")
 	for _, f := range []string{vpcdDriver, vpcdConf} {
 		if _, err := os.Stat(f); err != nil {
 			t.Fatalf("%s missing: install Debian's vsmartcard-vpcd (scripts/install-test-deps.sh)", f)
