@@ -41,9 +41,9 @@ type stats struct {
 
 // load runs c.clients clients for c.duration. Client w owns users w,
 // w+clients, w+2·clients, ... and keeps their HOTP counters or last TOTP
-// steps, so no two clients ever submit a code of the same token and every
-// code is valid.
-func load(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock, c config) stats {
+// steps in counters, so no two clients ever submit a code of the same token
+// and every code is valid.
+func load(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock, c config, counters []int64) stats {
 	var (
 		total stats
 		mu    sync.Mutex
@@ -53,7 +53,7 @@ func load(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock, c
 	start := time.Now()
 	for w := range c.clients {
 		wg.Go(func() {
-			s := client(ctx, eng, st, clk, c, w, &stop)
+			s := client(ctx, eng, st, clk, c, w, counters, &stop)
 			mu.Lock()
 			total.ok += s.ok
 			total.refused += s.refused
@@ -74,26 +74,26 @@ func load(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock, c
 // the higher one (about 1 code in 10^5); the client's next code for it is
 // then refused, and the client reads the token's counter back. Those
 // refusals are counted as resyncs, not refusals.
-func client(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock, c config, w int, stop *atomic.Bool) stats {
+func client(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock, c config, w int, counters []int64, stop *atomic.Bool) stats {
 	var s stats
 	share := (c.tokens - w + c.clients - 1) / c.clients
-	last := make([]int64, share) // HOTP: next counter; TOTP: last step used
 	p := otp.DefaultParams()
 	r := rand.New(rand.NewPCG(uint64(w), 1))
 	for !stop.Load() {
 		j := r.IntN(share)
 		i := w + j*c.clients
+		last := &counters[i] // HOTP: next counter; TOTP: last step used
 		var code string
 		if c.typ == store.HOTP {
-			code = otp.Generate(seedKey(i, 20), uint64(last[j]), p)
-			last[j]++
+			code = otp.Generate(seedKey(i, 20), uint64(*last), p)
+			*last++
 		} else {
 			step := int64(p.Step(clk.now()))
-			if step <= last[j] { // used in this step: wait for the clock
+			if step <= *last { // used in this step: wait for the clock
 				time.Sleep(time.Millisecond)
 				continue
 			}
-			code, last[j] = otp.Generate(seedKey(i, 20), uint64(step), p), step
+			code, *last = otp.Generate(seedKey(i, 20), uint64(step), p), step
 		}
 		t := time.Now()
 		res, err := eng.Verify(ctx, engine.Request{User: userName(i), Code: code, Source: "bench", Actor: "bench"})
@@ -103,7 +103,7 @@ func client(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock,
 			s.errs++
 		case res.OK:
 			s.ok++
-		case c.typ == store.HOTP && resync(ctx, st, userName(i), &last[j]):
+		case c.typ == store.HOTP && resync(ctx, st, userName(i), last):
 			s.resyncs++
 		default:
 			s.refused++

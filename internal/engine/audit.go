@@ -44,6 +44,12 @@ const actorAdmin = "admin"
 // auditVerify appends the outcome of a verification for tok (nil when no
 // token was tried).
 func (e *Engine) auditVerify(ctx context.Context, req Request, now time.Time, tok *store.Token, result, reason string) error {
+	return e.audit(ctx, verifyEvent(req, now, tok, result, reason))
+}
+
+// verifyEvent is the audit event of a verification's outcome for tok (nil
+// when no token was tried).
+func verifyEvent(req Request, now time.Time, tok *store.Token, result, reason string) store.AuditEvent {
 	ev := store.AuditEvent{
 		Time: now, Actor: req.Actor, Action: actionVerify, User: req.User,
 		Result: result, Reason: reason, Source: req.Source,
@@ -51,7 +57,7 @@ func (e *Engine) auditVerify(ctx context.Context, req Request, now time.Time, to
 	if tok != nil {
 		ev.User, ev.TokenID = tok.User, tok.ID
 	}
-	return e.audit(ctx, ev)
+	return ev
 }
 
 // auditAdmin appends an admin operation on tok.

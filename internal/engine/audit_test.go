@@ -12,7 +12,10 @@ import (
 func TestAudit(t *testing.T) {
 	pol := engine.DefaultPolicy()
 	pol.MaxFailures = 1
-	f := newFixture(t, pol)
+	bothPaths(t, pol, testAudit)
+}
+
+func testAudit(t *testing.T, f *fixture) {
 	tok := f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
 	codes := []string{hotp(0, 6), hotp(0, 6), "000000", hotp(1, 6), "12345", hotp(1, 6)}
 	for _, c := range codes {

@@ -27,7 +27,8 @@
 //     ([store.Store.CommitSuccess]); if it changes nothing, another request
 //     used the code first, and this one is refused as a replay. No replay
 //     state is kept in memory, so any number of processes and nodes may
-//     share a store.
+//     share a store. A store with the optional [store.AuditedWriter]
+//     methods records an outcome and its audit event in one transaction.
 //   - A token is tried only if it is enabled and the code has its form (the
 //     digit count, the identifier, the Yubico public ID). When no tried token
 //     accepts the code, each tried token counts a failure; past MaxFailures
@@ -66,6 +67,7 @@ const MaxCodeLen = 128
 // Engine verifies codes against the tokens in a store.
 type Engine struct {
 	st  store.Store
+	aw  store.AuditedWriter // st, when it has the optional methods; else nil
 	box *secretbox.Box
 	pol Policy
 	now func() time.Time
@@ -78,7 +80,8 @@ func New(st store.Store, box *secretbox.Box, pol Policy, now func() time.Time) *
 	if err := pol.Validate(); err != nil {
 		panic(err)
 	}
-	return &Engine{st: st, box: box, pol: pol, now: now}
+	aw, _ := st.(store.AuditedWriter)
+	return &Engine{st: st, aw: aw, box: box, pol: pol, now: now}
 }
 
 // Request is one login attempt.
@@ -152,22 +155,6 @@ func (e *Engine) decide(ctx context.Context, req Request, toks []store.Token, no
 	return e.refuse(ctx, req, tried, now)
 }
 
-// commit records a's success; false means another request used the code
-// first.
-func (e *Engine) commit(ctx context.Context, req Request, a attempt, now time.Time) (bool, error) {
-	ok, err := e.st.CommitSuccess(ctx, a.tok.ID, a.next, a.drift, now)
-	if err != nil {
-		return false, fmt.Errorf("engine: commit token %s: %w", a.tok.ID, err)
-	}
-	if !ok {
-		return false, nil
-	}
-	if err := e.auditVerify(ctx, req, now, a.tok, resultOK, a.reason); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
 // refuse counts a failure on every tried token, audits each, and returns the
 // refusal.
 func (e *Engine) refuse(ctx context.Context, req Request, tried []attempt, now time.Time) (Result, error) {
@@ -177,30 +164,12 @@ func (e *Engine) refuse(ctx context.Context, req Request, tried []attempt, now t
 	res := Result{User: req.User}
 	for i := range tried {
 		a := &tried[i]
-		if err := e.fail(ctx, a, now); err != nil {
-			return Result{}, err
-		}
-		if err := e.auditVerify(ctx, req, now, a.tok, a.outcome, a.reason); err != nil {
+		if err := e.fail(ctx, req, a, now); err != nil {
 			return Result{}, err
 		}
 		res.Reason = joinReason(res.Reason, a.reason)
 	}
 	return res, nil
-}
-
-// fail records a failed attempt on a's token. An attempt on a locked token
-// counts too, and restarts the lock: so that its refusal costs the same
-// store writes, and so the same time, as a wrong code's, and so that a
-// token under attack stays locked until the attempts stop for LockFor.
-func (e *Engine) fail(ctx context.Context, a *attempt, now time.Time) error {
-	f, err := e.st.RecordFailure(ctx, a.tok.ID, now, e.pol.MaxFailures, e.pol.lockUntil(now))
-	if err != nil {
-		return fmt.Errorf("engine: record failure of token %s: %w", a.tok.ID, err)
-	}
-	if a.outcome != resultLocked && f.Failures > e.pol.MaxFailures && now.Before(f.LockedUntil) {
-		a.reason += ", " + ReasonNowLocked
-	}
-	return nil
 }
 
 func joinReason(a, b string) string {

@@ -21,7 +21,10 @@ import (
 // TestConcurrentSameCode: 64 goroutines submit the same valid code; exactly
 // one is accepted, for every token type.
 func TestConcurrentSameCode(t *testing.T) {
-	f := newFixture(t, racePolicy())
+	bothPaths(t, racePolicy(), testConcurrentSameCode)
+}
+
+func testConcurrentSameCode(t *testing.T, f *fixture) {
 	yk := newYubikey("vvcccccccccc")
 	f.enroll(enroll.Spec{User: "hotp", Type: store.HOTP, Secret: rfcKey})
 	f.enroll(enroll.Spec{User: "totp", Type: store.TOTP, Secret: rfcKey})

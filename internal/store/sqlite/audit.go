@@ -13,13 +13,19 @@ import (
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
 	e.Time = orNow(e.Time)
 	err := s.write(ctx, func(w *writer) error {
-		_, err := w.exec(sqlstore.InsertAudit, sqlstore.AuditArgs(e)...)
-		return err
+		return w.appendAudit(e)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: append audit: %w", err)
 	}
 	return nil
+}
+
+// appendAudit inserts e; a zero e.Time is set to now.
+func (w *writer) appendAudit(e store.AuditEvent) error {
+	e.Time = orNow(e.Time)
+	_, err := w.exec(sqlstore.InsertAudit, sqlstore.AuditArgs(e)...)
+	return err
 }
 
 // Audit returns the events f selects, newest first.

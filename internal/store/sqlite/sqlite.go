@@ -15,8 +15,9 @@
 // process, all writes go to one goroutine that owns the write connection and
 // commits the writes that arrive together in one transaction (group commit),
 // so that one fsync serves many logins. Each write still learns its own
-// result, and only after its transaction committed. Reads use a pool of
-// read-only connections and never wait for writes.
+// result, and only after its transaction committed. Reads use read-only
+// connections and never wait for writes; the reads of a verification run on
+// a goroutine per CPU that owns its connection (readers.go).
 //
 // [SQLite WAL]: https://sqlite.org/wal.html
 package sqlite
@@ -51,6 +52,7 @@ type Store struct {
 	wdb   *sql.DB // one connection, owned by the committer
 	rdb   *sql.DB // read-only pool
 	reads map[string]*sql.Stmt
+	hot   *readers // the reads of a verification
 	c     *committer
 
 	closeOnce sync.Once
@@ -98,6 +100,10 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
 	}
+	if s.hot, err = openReaders(ctx, s.path); err != nil {
+		conn.Close()
+		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
+	}
 	s.c = newCommitter(&writer{conn: conn, stmts: map[string]*sql.Stmt{}})
 	return nil
 }
@@ -114,6 +120,15 @@ func createFile(path string) error {
 		return fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 	return f.Close()
+}
+
+func openReaders(ctx context.Context, path string) (*readers, error) {
+	n := hotReaders()
+	db, err := openDB(path, n, true)
+	if err != nil {
+		return nil, err
+	}
+	return newReaders(ctx, db, n, hotQueries)
 }
 
 func openDB(path string, conns int, readOnly bool) (*sql.DB, error) {
@@ -191,6 +206,9 @@ func (s *Store) close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.hot != nil {
+		errs = append(errs, s.hot.close())
+	}
 	for _, st := range s.reads {
 		errs = append(errs, st.Close())
 	}

@@ -14,11 +14,10 @@ import (
 // walkPage is how many tokens ForEachToken and Reseal hold at once.
 const walkPage = 256
 
-var readQueries = []string{
-	sqlstore.SelectUser, sqlstore.SelectUsers,
-	sqlstore.SelectToken, sqlstore.SelectTokenByIdentifier, sqlstore.SelectTokensByUser,
-	sqlstore.SelectTokenPage,
-}
+var readQueries = []string{sqlstore.SelectUser, sqlstore.SelectUsers, sqlstore.SelectTokenPage}
+
+// hotQueries are the reads of a verification, run by the store's readers.
+var hotQueries = []string{sqlstore.SelectToken, sqlstore.SelectTokenByIdentifier, sqlstore.SelectTokensByUser}
 
 // AddToken stores t. A zero t.Created is set to now, a zero t.ConfiguredAt
 // to t.Created.
@@ -89,17 +88,28 @@ func (s *Store) TokenByIdentifier(ctx context.Context, ident string) (store.Toke
 }
 
 func (s *Store) tokenBy(ctx context.Context, query, key string) (store.Token, error) {
-	t, err := sqlstore.ScanToken(s.reads[query].QueryRowContext(ctx, key))
+	var t store.Token
+	err := s.hot.do(ctx, func(ctx context.Context, r *reader) (err error) {
+		t, err = sqlstore.ScanToken(r.stmts[query].QueryRowContext(ctx, key))
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
 	}
-	return t, err
+	if err != nil {
+		return store.Token{}, err
+	}
+	return t, nil
 }
 
 // Tokens returns user's tokens, oldest first. A user without tokens, or an
 // unknown user, has none.
 func (s *Store) Tokens(ctx context.Context, user string) ([]store.Token, error) {
-	ts, err := collect(s.reads[sqlstore.SelectTokensByUser].QueryContext(ctx, user))
+	var ts []store.Token
+	err := s.hot.do(ctx, func(ctx context.Context, r *reader) (err error) {
+		ts, err = collect(r.stmts[sqlstore.SelectTokensByUser].QueryContext(ctx, user))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tokens of %q: %w", user, err)
 	}

@@ -16,25 +16,30 @@ import (
 // counter was used already. An unknown id is ErrNotFound.
 func (s *Store) CommitSuccess(ctx context.Context, id string, next, drift int64, now time.Time) (bool, error) {
 	var ok bool
-	err := s.write(ctx, func(w *writer) error {
-		res, err := w.exec(sqlstore.CommitSuccess, id, next, drift, sqlstore.Nanos(now))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		ok = n == 1
-		if !ok {
-			return w.tokenExists(id)
-		}
-		return nil
+	err := s.write(ctx, func(w *writer) (err error) {
+		ok, err = w.commitSuccess(id, next, drift, now)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("sqlite: commit success of token %q: %w", id, err)
 	}
 	return ok, nil
+}
+
+// commitSuccess runs the conditional UPDATE of CommitSuccess.
+func (w *writer) commitSuccess(id string, next, drift int64, now time.Time) (bool, error) {
+	res, err := w.exec(sqlstore.CommitSuccess, id, next, drift, sqlstore.Nanos(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n == 1 {
+		return true, nil
+	}
+	return false, w.tokenExists(id)
 }
 
 // tokenExists answers ErrNotFound when no token has id. The transaction it
@@ -53,20 +58,29 @@ func (w *writer) tokenExists(id string) error {
 // RecordFailure counts one failed attempt in one UPDATE ... RETURNING.
 func (s *Store) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time) (store.Failure, error) {
 	var f store.Failure
-	err := s.write(ctx, func(w *writer) error {
-		var locked sql.NullInt64
-		err := w.queryRow(sqlstore.RecordFailure, id, sqlstore.Nanos(now), maxFailures, sqlstore.Time(lockUntil)).
-			Scan(&f.Failures, &locked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return answer(store.ErrNotFound)
-		}
-		f.LockedUntil = sqlstore.FromNull(locked)
+	err := s.write(ctx, func(w *writer) (err error) {
+		f, err = w.recordFailure(id, now, maxFailures, lockUntil)
 		return err
 	})
 	if err != nil {
 		return store.Failure{}, fmt.Errorf("sqlite: record failure of token %q: %w", id, err)
 	}
 	return f, nil
+}
+
+// recordFailure runs the UPDATE of RecordFailure.
+func (w *writer) recordFailure(id string, now time.Time, maxFailures int, lockUntil time.Time) (store.Failure, error) {
+	var (
+		f      store.Failure
+		locked sql.NullInt64
+	)
+	err := w.queryRow(sqlstore.RecordFailure, id, sqlstore.Nanos(now), maxFailures, sqlstore.Time(lockUntil)).
+		Scan(&f.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Failure{}, answer(store.ErrNotFound)
+	}
+	f.LockedUntil = sqlstore.FromNull(locked)
+	return f, err
 }
 
 // Unlock clears the token's failures and lock.
