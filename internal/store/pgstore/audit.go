@@ -11,7 +11,7 @@ import (
 
 // AppendAudit records e; a zero e.Time is set to now.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
-	e.Time = orNow(e.Time)
+	e.Time = sqlstore.OrNow(e.Time)
 	if _, err := s.pool.Exec(ctx, sqlstore.InsertAudit, sqlstore.AuditArgs(e)...); err != nil {
 		return s.fail("append audit", err)
 	}

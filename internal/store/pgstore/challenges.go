@@ -20,7 +20,7 @@ func (s *Store) PutChallenge(ctx context.Context, c store.Challenge) error {
 	if c.ID == "" || c.Expires.IsZero() {
 		return errors.New("pgstore: put challenge: ID and Expires must be set")
 	}
-	c.Created = orNow(c.Created)
+	c.Created = sqlstore.OrNow(c.Created)
 	_, err := s.pool.Exec(ctx, sqlstore.InsertChallenge, sqlstore.ChallengeArgs(c)...)
 	if isUnique(err) {
 		err = store.ErrExists

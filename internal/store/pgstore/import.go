@@ -13,19 +13,9 @@ import (
 // Import creates users and adds tokens in one transaction: all of it, or
 // nothing and an error naming the user or token that failed.
 func (s *Store) Import(ctx context.Context, users []string, tokens []*store.Token) error {
-	for _, t := range tokens {
-		if err := checkToken(t); err != nil {
-			return err
-		}
-	}
-	created := now()
-	for _, t := range tokens {
-		if t.Created.IsZero() {
-			t.Created = created
-		}
-		if t.ConfiguredAt.IsZero() {
-			t.ConfiguredAt = t.Created
-		}
+	created := sqlstore.Now()
+	if err := sqlstore.PrepareTokens(created, tokens...); err != nil {
+		return fmt.Errorf("pgstore: import: %w", err)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, u := range users {

@@ -163,16 +163,3 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
-
-// now stamps rows whose time the caller left zero, in UTC and without the
-// monotonic reading, as it will read back.
-func now() time.Time {
-	return time.Now().UTC()
-}
-
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return now()
-	}
-	return t
-}

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlstore"
 )
@@ -19,26 +18,12 @@ const walkPage = 256
 // AddToken stores t. A zero t.Created is set to now, a zero t.ConfiguredAt
 // to t.Created.
 func (s *Store) AddToken(ctx context.Context, t *store.Token) error {
-	if err := checkToken(t); err != nil {
-		return err
-	}
-	t.Created = orNow(t.Created)
-	if t.ConfiguredAt.IsZero() {
-		t.ConfiguredAt = t.Created
+	if err := sqlstore.PrepareTokens(sqlstore.Now(), t); err != nil {
+		return fmt.Errorf("pgstore: add token: %w", err)
 	}
 	_, err := s.pool.Exec(ctx, sqlstore.InsertToken, sqlstore.TokenArgs(t)...)
 	if err := tokenConflict(err, t); err != nil {
 		return s.fail(fmt.Sprintf("add token %q", t.ID), err)
-	}
-	return nil
-}
-
-func checkToken(t *store.Token) error {
-	if t.ID == "" || t.User == "" {
-		return errors.New("pgstore: a token needs its ID and User set")
-	}
-	if _, err := otp.ParseAlgorithm(t.Params.Algorithm.String()); err != nil {
-		return fmt.Errorf("pgstore: token %q: %w", t.ID, err)
 	}
 	return nil
 }
@@ -151,10 +136,10 @@ func (s *Store) ForEachToken(ctx context.Context, fn func(store.Token) error) er
 // never lowers the stored Next (a code accepted since t was read stays
 // used) and sets t.Next to the stored value.
 func (s *Store) UpdateToken(ctx context.Context, t *store.Token) error {
-	if err := checkToken(t); err != nil {
-		return err
+	if err := sqlstore.CheckToken(t); err != nil {
+		return fmt.Errorf("pgstore: update token: %w", err)
 	}
-	t.ConfiguredAt = now()
+	t.ConfiguredAt = sqlstore.Now()
 	var next int64
 	err := s.pool.QueryRow(ctx, sqlstore.UpdateToken, sqlstore.UpdateTokenArgs(t)...).Scan(&next)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -13,7 +13,7 @@ import (
 
 // CreateUser adds a user; ErrExists if the name is taken.
 func (s *Store) CreateUser(ctx context.Context, name string) (store.User, error) {
-	u := store.User{Name: name, Created: now()}
+	u := store.User{Name: name, Created: sqlstore.Now()}
 	_, err := s.pool.Exec(ctx, sqlstore.InsertUser, name, sqlstore.Nanos(u.Created))
 	if isUnique(err) {
 		err = store.ErrExists

@@ -11,7 +11,7 @@ import (
 // AppendAudit records e; a zero e.Time is set to now. Like every write it
 // joins the next group commit, so auditing a login costs no fsync of its own.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
-	e.Time = orNow(e.Time)
+	e.Time = sqlstore.OrNow(e.Time)
 	err := s.write(ctx, func(w *writer) error {
 		return w.appendAudit(e)
 	})
@@ -23,7 +23,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
 
 // appendAudit inserts e; a zero e.Time is set to now.
 func (w *writer) appendAudit(e store.AuditEvent) error {
-	e.Time = orNow(e.Time)
+	e.Time = sqlstore.OrNow(e.Time)
 	_, err := w.exec(sqlstore.InsertAudit, sqlstore.AuditArgs(e)...)
 	return err
 }

@@ -19,7 +19,7 @@ func (s *Store) PutChallenge(ctx context.Context, c store.Challenge) error {
 	if c.ID == "" || c.Expires.IsZero() {
 		return errors.New("sqlite: put challenge: ID and Expires must be set")
 	}
-	c.Created = orNow(c.Created)
+	c.Created = sqlstore.OrNow(c.Created)
 	err := s.write(ctx, func(w *writer) error {
 		_, err := w.exec(sqlstore.InsertChallenge, sqlstore.ChallengeArgs(c)...)
 		if isUnique(err) {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -65,17 +64,4 @@ func uniqueColumn(err error) string {
 	}
 	_, col, _ = strings.Cut(col, ".")
 	return col
-}
-
-// now stamps rows whose time the caller left zero, in UTC and without the
-// monotonic reading, as it will read back.
-func now() time.Time {
-	return time.Now().UTC()
-}
-
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return now()
-	}
-	return t
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlstore"
 )
@@ -22,12 +21,8 @@ var hotQueries = []string{sqlstore.SelectToken, sqlstore.SelectTokenByIdentifier
 // AddToken stores t. A zero t.Created is set to now, a zero t.ConfiguredAt
 // to t.Created.
 func (s *Store) AddToken(ctx context.Context, t *store.Token) error {
-	if err := checkToken(t); err != nil {
-		return err
-	}
-	t.Created = orNow(t.Created)
-	if t.ConfiguredAt.IsZero() {
-		t.ConfiguredAt = t.Created
+	if err := sqlstore.PrepareTokens(sqlstore.Now(), t); err != nil {
+		return fmt.Errorf("sqlite: add token: %w", err)
 	}
 	err := s.write(ctx, func(w *writer) error {
 		_, err := w.exec(sqlstore.InsertToken, sqlstore.TokenArgs(t)...)
@@ -35,16 +30,6 @@ func (s *Store) AddToken(ctx context.Context, t *store.Token) error {
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: add token %q: %w", t.ID, err)
-	}
-	return nil
-}
-
-func checkToken(t *store.Token) error {
-	if t.ID == "" || t.User == "" {
-		return errors.New("sqlite: a token needs its ID and User set")
-	}
-	if _, err := otp.ParseAlgorithm(t.Params.Algorithm.String()); err != nil {
-		return fmt.Errorf("sqlite: token %q: %w", t.ID, err)
 	}
 	return nil
 }
@@ -159,10 +144,10 @@ func (s *Store) ForEachToken(ctx context.Context, fn func(store.Token) error) er
 // never lowers the stored Next (a code accepted since t was read stays
 // used) and sets t.Next to the stored value.
 func (s *Store) UpdateToken(ctx context.Context, t *store.Token) error {
-	if err := checkToken(t); err != nil {
-		return err
+	if err := sqlstore.CheckToken(t); err != nil {
+		return fmt.Errorf("sqlite: update token: %w", err)
 	}
-	t.ConfiguredAt = now()
+	t.ConfiguredAt = sqlstore.Now()
 	var next int64
 	err := s.write(ctx, func(w *writer) error {
 		err := w.queryRow(sqlstore.UpdateToken, sqlstore.UpdateTokenArgs(t)...).Scan(&next)
@@ -191,19 +176,9 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 
 // Import creates users and adds tokens in one transaction.
 func (s *Store) Import(ctx context.Context, users []string, tokens []*store.Token) error {
-	for _, t := range tokens {
-		if err := checkToken(t); err != nil {
-			return err
-		}
-	}
-	created := now()
-	for _, t := range tokens {
-		if t.Created.IsZero() {
-			t.Created = created
-		}
-		if t.ConfiguredAt.IsZero() {
-			t.ConfiguredAt = t.Created
-		}
+	created := sqlstore.Now()
+	if err := sqlstore.PrepareTokens(created, tokens...); err != nil {
+		return fmt.Errorf("sqlite: import: %w", err)
 	}
 	err := s.writeAtomic(ctx, func(w *writer) error {
 		for _, u := range users {

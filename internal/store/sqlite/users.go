@@ -12,7 +12,7 @@ import (
 
 // CreateUser adds a user; ErrExists if the name is taken.
 func (s *Store) CreateUser(ctx context.Context, name string) (store.User, error) {
-	u := store.User{Name: name, Created: now()}
+	u := store.User{Name: name, Created: sqlstore.Now()}
 	err := s.write(ctx, func(w *writer) error {
 		_, err := w.exec(sqlstore.InsertUser, name, sqlstore.Nanos(u.Created))
 		if isUnique(err) {
