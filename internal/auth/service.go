@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"otpgate.dev/otpgate/internal/engine"
@@ -30,8 +31,10 @@ type Config struct {
 	Primary      primary.Checker
 	ChallengeTTL time.Duration
 	Prompt       string
-	// CodeLengths are the code lengths tried at the end of an Appended
-	// password, longest first (default 44, 8, 6: Yubico OTP, 8 and 6 digits).
+	// CodeLengths are the code lengths an Appended password may end with,
+	// longest first (default 44, 8, 6: Yubico OTP, 8 and 6 digits). A user's
+	// own tokens decide which are tried; a user without tokens gets the
+	// last one.
 	CodeLengths []int
 }
 
@@ -114,7 +117,11 @@ func (s *Engine) appended(ctx context.Context, req Request) (Response, error) {
 	if _, none := s.cfg.Primary.(primary.None); none {
 		return s.verify(ctx, req, req.User, req.Password) // no password: all of it is the code
 	}
-	for _, n := range s.cfg.CodeLengths {
+	lengths, err := s.codeLengths(ctx, req.User)
+	if err != nil {
+		return Response{}, err
+	}
+	for _, n := range lengths {
 		if len(req.Password) < n {
 			continue
 		}
@@ -195,3 +202,41 @@ func (s *Engine) Active(ctx context.Context, user string) (bool, error) {
 	}
 	return false, nil
 }
+
+// codeLengths returns the lengths a code appended to user's password can
+// have, longest first: those of the user's enabled tokens (its digits, an
+// identifier's length plus digits, a Yubico OTP's 44 characters). A user
+// with none is refused whatever the split; it gets one check, with the
+// shortest configured length, so that it costs what a user with one token
+// costs. Each length costs one
+// primary check, and a wrong password counts against the account in PAM
+// (pam_faillock) and can fail hard (pam_exec), so a user is not tried
+// with lengths their tokens cannot send.
+func (s *Engine) codeLengths(ctx context.Context, user string) ([]int, error) {
+	toks, err := s.store.Tokens(ctx, user)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("auth: tokens of %q: %w", user, err)
+	}
+	var ns []int
+	for _, t := range toks {
+		if !t.Enabled {
+			continue
+		}
+		n := t.Params.Digits + len(t.Identifier)
+		if t.Type == store.Yubico {
+			n = yubicoOTPLength
+		}
+		if !slices.Contains(ns, n) {
+			ns = append(ns, n)
+		}
+	}
+	if len(ns) == 0 {
+		return s.cfg.CodeLengths[len(s.cfg.CodeLengths)-1:], nil
+	}
+	slices.SortFunc(ns, func(a, b int) int { return b - a })
+	return ns, nil
+}
+
+// yubicoOTPLength is a Yubico OTP's length: a 12-character public id and a
+// 32-character modhex block.
+const yubicoOTPLength = 44

@@ -158,3 +158,33 @@ func TestActive(t *testing.T) {
 		t.Errorf("Active(alice) after delete = %v, %v; want false", ok, err)
 	}
 }
+
+// recorder is a primary checker that accepts "pw" and records what it was
+// asked.
+type recorder struct{ asked []string }
+
+func (r *recorder) Check(_ context.Context, user, password string) (bool, error) {
+	r.asked = append(r.asked, user+":"+password)
+	return password == "pw", nil
+}
+
+// TestAppendedTriesTheUsersCodeLength: with alice's 6-digit token, the
+// password is checked once, without the last 6 characters; a password
+// check per possible length would count failures against her account in
+// PAM (pam_faillock) for every login.
+func TestAppendedTriesTheUsersCodeLength(t *testing.T) {
+	r := &recorder{}
+	f := newFixture(t, Config{Primary: r})
+	resp, err := f.svc.Authenticate(context.Background(), Request{User: "alice", Password: "pw" + f.code(0), Style: Appended})
+	if err != nil || resp.Outcome != Accept {
+		t.Fatalf("Authenticate = %v, %v; want accept", resp.Outcome, err)
+	}
+	if len(r.asked) != 1 || r.asked[0] != "alice:pw" {
+		t.Errorf("primary checks = %q; want one, of alice's password alone", r.asked)
+	}
+	r.asked = nil
+	f.svc.Authenticate(context.Background(), Request{User: "nobody", Password: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", Style: Appended})
+	if len(r.asked) != 1 {
+		t.Errorf("primary checks for a user without tokens = %q; want one, as for a user with a token", r.asked)
+	}
+}
