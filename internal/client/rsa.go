@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"otpgate.dev/otpgate/internal/securid"
@@ -89,32 +88,15 @@ func loadRSA(req *RSARequest) (tok *securid.Token, form, file string, err error)
 	if tokenfile.Exposed(info) && req.Warn != nil {
 		req.Warn(fmt.Sprintf("token file %s is readable by other users (mode %s): run chmod 600 %s", path, info.Mode().Perm(), path))
 	}
-	if isRCFile(string(data)) {
-		tok, err = securid.ParseRC(data)
+	form = "securid"
+	if securid.IsRCFile(data) {
 		form = "stokenrc"
-	} else {
-		tok, err = securid.Parse(string(data))
-		form = "securid"
 	}
+	tok, err = securid.ParseFile(data)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("%s: %w", path, err)
 	}
 	return tok, form, path, nil
-}
-
-// isRCFile reports whether text is a stoken rcfile: its first line that is
-// not blank or a comment starts with the key "version" or "token".
-func isRCFile(text string) bool {
-	for line := range strings.Lines(text) {
-		line, _, _ = strings.Cut(line, "#")
-		key, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-		key, _, _ = strings.Cut(key, "\t")
-		if key != "" {
-			key = strings.ToLower(key)
-			return key == "version" || key == "token"
-		}
-	}
-	return false
 }
 
 // unlockRSA decrypts the seed, asking for the password and device ID only

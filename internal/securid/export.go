@@ -11,16 +11,16 @@ import (
 // "version" or "token"), else anything [Parse] reads (a CTF string, a URI, a
 // v3 token or an sdtid XML file).
 func ParseFile(data []byte) (*Token, error) {
-	if isRCFile(string(data)) {
+	if IsRCFile(data) {
 		return ParseRC(data)
 	}
 	return Parse(string(data))
 }
 
-// isRCFile reports whether text starts, after blank lines and comments,
-// with an rcfile key.
-func isRCFile(text string) bool {
-	for line := range strings.Lines(text) {
+// IsRCFile reports whether data is a stoken rcfile: it starts, after
+// blank lines and comments, with an rcfile key (version or token).
+func IsRCFile(data []byte) bool {
+	for line := range strings.Lines(string(data)) {
 		line, _, _ = strings.Cut(line, "#")
 		key, _ := splitRCLine(line)
 		if key != "" {
