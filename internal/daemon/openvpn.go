@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/openvpn"
 	"otpgate.dev/otpgate/internal/openvpn/authtoken"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 )
+
+// managementMaxBackoff bounds the wait between reconnections to the
+// management interface.
+const managementMaxBackoff = 5 * time.Second
 
 // managementServer returns the management-interface client c describes,
 // or nil when the mode is off.
@@ -57,5 +62,8 @@ func (d *Daemon) managementServer(c *config.Config) (*mgmt.Server, error) {
 		Dial:     func(ctx context.Context) (net.Conn, error) { return mgmt.Dial(ctx, addr) },
 		Password: pw,
 		Log:      d.log.With("frontend", "openvpn-management"),
+		// The interface is local: after an OpenVPN restart, be back within
+		// seconds rather than the library's 30 s ceiling.
+		MaxBackoff: managementMaxBackoff,
 	}, nil
 }
