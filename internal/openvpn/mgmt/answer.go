@@ -40,7 +40,9 @@ func (s *clientSession) refused(p Password) error {
 	s.failed = true
 	s.log.Warn("mgmt: the server refused the login")
 	if s.bare {
-		return ErrPasswordRefused
+		if s.bareNo++; s.bareNo > AutoAttempts {
+			return ErrPasswordRefused
+		}
 	}
 	return nil
 }

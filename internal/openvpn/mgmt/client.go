@@ -20,8 +20,9 @@ const AutoAttempts = 2
 var ErrGaveUp = errors.New("mgmt: no code left to try")
 
 // ErrPasswordRefused is returned by Client.Run when the server refused the
-// password sent alone, before asking for a code: the same password would
-// be refused again, so the client does not retry it.
+// password sent alone, before asking for a code, more than AutoAttempts
+// times in a row: a refusal can be passing (a server whose login service
+// is restarting), but a wrong password would be sent forever.
 var ErrPasswordRefused = errors.New("mgmt: the server refused the password before asking for a code")
 
 // Client drives a local OpenVPN client through its management interface,
@@ -76,6 +77,7 @@ type clientSession struct {
 	ever     bool          // reached CONNECTED at least once
 	failed   bool          // the last attempt was refused
 	bare     bool          // the password went alone and no code followed yet
+	bareNo   int           // refusals of the password alone in a row
 }
 
 // Run answers the client until the management connection closes (OpenVPN
@@ -185,7 +187,7 @@ func (s *clientSession) send(cmd string) error {
 // from the user.
 func (s *clientSession) code(ctx context.Context, text string, echo bool) (string, error) {
 	s.attempts++
-	s.bare = false
+	s.bare, s.bareNo = false, 0
 	if s.c.Code != nil && s.attempts <= AutoAttempts {
 		return s.c.Code(ctx, s.attempts)
 	}

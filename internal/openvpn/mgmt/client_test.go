@@ -180,14 +180,16 @@ func TestClientFlags(t *testing.T) {
 }
 
 // TestClientPasswordRefused: a password refused before any code was asked
-// for is not sent again and again.
+// for is tried AutoAttempts+1 times (a refusal may pass), not forever.
 func TestClientPasswordRefused(t *testing.T) {
 	var attempts []int
 	f, errc := runClient(t, &Client{Username: "alice", Password: "wrong", Code: counter(&attempts)})
-	f.send(">PASSWORD:Need 'Auth' username/password")
-	f.expect(`username "Auth" "alice"`)
-	f.expect(`password "Auth" "wrong"`)
-	f.send(">PASSWORD:Verification Failed: 'Auth'")
+	for range AutoAttempts + 1 {
+		f.send(">PASSWORD:Need 'Auth' username/password")
+		f.expect(`username "Auth" "alice"`)
+		f.expect(`password "Auth" "wrong"`)
+		f.send(">PASSWORD:Verification Failed: 'Auth'")
+	}
 	f.expect("signal SIGTERM")
 	if err := <-errc; !errors.Is(err, ErrPasswordRefused) {
 		t.Errorf("Run = %v; want ErrPasswordRefused", err)
