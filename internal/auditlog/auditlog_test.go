@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"otpgate.dev/otpgate/internal/testpeer"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,23 +41,8 @@ func (m *memStore) AppendAudit(_ context.Context, e store.AuditEvent) error {
 
 func (m *memStore) Close() error { m.closed = true; return nil }
 
-// syncBuffer is a bytes.Buffer safe for the writer goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output written concurrently.
+type syncBuffer = testpeer.Buffer
 
 func TestMarshal(t *testing.T) {
 	tests := []struct {
@@ -156,26 +143,24 @@ func TestTeeStoreErrorWritesNoLine(t *testing.T) {
 // flakyWriter fails while broken is set.
 type flakyWriter struct {
 	syncBuffer
-	broken bool
+	broken atomic.Bool
 }
 
 func (f *flakyWriter) Write(p []byte) (int, error) {
-	f.mu.Lock()
-	broken := f.broken
-	f.mu.Unlock()
-	if broken {
+	if f.broken.Load() {
 		return 0, errors.New("no space left on device")
 	}
 	return f.syncBuffer.Write(p)
 }
 
-func (f *flakyWriter) set(b bool) { f.mu.Lock(); f.broken = b; f.mu.Unlock() }
+func (f *flakyWriter) set(b bool) { f.broken.Store(b) }
 
 // A failing log loses lines but never fails the caller, and says so once it
 // works again.
 func TestTeeWriteErrorNeverFailsCaller(t *testing.T) {
 	m := &memStore{}
-	w := &flakyWriter{broken: true}
+	w := &flakyWriter{}
+	w.set(true)
 	l := auditlog.Tee(m, w)
 	defer l.Close()
 	ctx := context.Background()

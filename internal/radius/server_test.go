@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"otpgate.dev/otpgate/internal/testpeer"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -118,22 +118,8 @@ func (ts *testServer) waitDrop(t *testing.T, r DropReason, n uint64) {
 	waitFor(t, r.String()+" drops", func() bool { return ts.Metrics().Drops[r.String()] >= n })
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output written concurrently.
+type syncBuffer = testpeer.Buffer
 
 func TestServeAcceptAndMetrics(t *testing.T) {
 	ts := startServer(t, Config{})

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,23 +61,8 @@ func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.L
 // nextStep moves the clock one TOTP period on.
 func (c *clock) nextStep() { c.offset.Add(int64(otp.DefaultPeriod)) }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output written concurrently.
+type syncBuffer = testpeer.Buffer
 
 // startStack is newStack, then serve.
 func startStack(t *testing.T, style auth.Style, legacy bool) *stack {

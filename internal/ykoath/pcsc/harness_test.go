@@ -126,23 +126,8 @@ func insertCard(t *testing.T, sim *ykoathsim.Applet) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a child's output and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output written concurrently.
+type syncBuffer = testpeer.Buffer
 
 // ykman runs Debian's ykman 4.0.9 on the virtual reader with a private
 // HOME (it remembers passwords in ~/.ykman) and a 30 s limit.
