@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"otpgate.dev/otpgate/bench/internal/latency"
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/store"
@@ -36,7 +36,7 @@ type stats struct {
 	ok, refused, errs int64
 	resyncs           int64 // HOTP codes that matched two counters; see client
 	elapsed           time.Duration
-	latencies         []int32 // microseconds
+	latencies         []time.Duration
 }
 
 // load runs c.clients clients for c.duration. Client w owns users w,
@@ -97,7 +97,7 @@ func client(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock,
 		}
 		t := time.Now()
 		res, err := eng.Verify(ctx, engine.Request{User: userName(i), Code: code, Source: "bench", Actor: "bench"})
-		s.latencies = append(s.latencies, int32(time.Since(t)/time.Microsecond))
+		s.latencies = append(s.latencies, time.Since(t))
 		switch {
 		case err != nil:
 			s.errs++
@@ -113,15 +113,9 @@ func client(ctx context.Context, eng *engine.Engine, st store.Store, clk *clock,
 }
 
 func (s *stats) print(c config) {
-	slices.Sort(s.latencies)
-	pct := func(q float64) time.Duration {
-		if len(s.latencies) == 0 {
-			return 0
-		}
-		return time.Duration(s.latencies[int(q*float64(len(s.latencies)-1))]) * time.Microsecond
-	}
+	p50, p99 := latency.Summary(s.latencies)
 	fmt.Printf("%d clients, %v: %d verified, %d refused, %d errors, %d resyncs\n", c.clients, s.elapsed.Round(time.Millisecond), s.ok, s.refused, s.errs, s.resyncs)
-	fmt.Printf("%.0f verifications/s, p50 %v, p99 %v\n", float64(s.ok)/s.elapsed.Seconds(), pct(0.50), pct(0.99))
+	fmt.Printf("%.0f verifications/s, p50 %v, p99 %v\n", float64(s.ok)/s.elapsed.Seconds(), p50, p99)
 }
 
 // resync sets *counter to the token's Next if that is ahead of it.

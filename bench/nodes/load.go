@@ -199,12 +199,3 @@ func load(ctx context.Context, cfg loadConfig, users []benchUser) (*result, erro
 	slices.Sort(res.latencies)
 	return res, nil
 }
-
-// pct returns the q-quantile of sorted latencies (nearest rank).
-func pct(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}

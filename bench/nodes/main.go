@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"otpgate.dev/otpgate/bench/internal/latency"
 	"otpgate.dev/otpgate/internal/secretbox"
 )
 
@@ -185,12 +186,12 @@ func startNodes(bin, dir, db, keyFile, secretFile string, o options) ([]*node, e
 func report(o options, r *result) {
 	n := len(r.latencies)
 	rate := float64(r.accepts) / r.elapsed.Seconds()
-	p50, p99 := pct(r.latencies, 0.50), pct(r.latencies, 0.99)
+	p50, p99 := latency.Quantile(r.latencies, 0.50), latency.Quantile(r.latencies, 0.99)
 	load := loadAverage()
 	fmt.Printf("%s x%d: %d senders, %v: %d logins answered, %.0f accepted logins/s; p50 %.1fms, p99 %.1fms; load average %s\n",
-		o.store, o.nodes, o.concurrency, o.duration, n, rate, ms(p50), ms(p99), load)
+		o.store, o.nodes, o.concurrency, o.duration, n, rate, latency.MS(p50), latency.MS(p99), load)
 	fmt.Printf("RESULT store=%s nodes=%d c=%d logins_per_s=%.0f p50_ms=%.1f p99_ms=%.1f rejects=%d timeouts=%d errors=%d load=%s\n",
-		o.store, o.nodes, o.concurrency, rate, ms(p50), ms(p99), r.rejects, r.timeouts, r.errors, strings.Fields(load)[0])
+		o.store, o.nodes, o.concurrency, rate, latency.MS(p50), latency.MS(p99), r.rejects, r.timeouts, r.errors, strings.Fields(load)[0])
 	if r.rejects+r.timeouts+r.errors > 0 {
 		fmt.Fprintf(os.Stderr, "nodes-bench: warning: %d rejects, %d timeouts, %d errors: every login should be accepted\n",
 			r.rejects, r.timeouts, r.errors)
@@ -209,5 +210,3 @@ func loadAverage() string {
 	}
 	return strings.Join(f[:3], " ")
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

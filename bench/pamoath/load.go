@@ -5,11 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"otpgate.dev/otpgate/bench/internal/latency"
 	"otpgate.dev/otpgate/internal/otp"
 )
 
@@ -19,9 +19,9 @@ type loginFunc func(user, code string) (bool, error)
 
 type stats struct {
 	ok, refused, errs int
-	hotp, totp        int     // logins attempted
-	hotpOK            int     // HOTP logins accepted
-	latencies         []int32 // microseconds
+	hotp, totp        int // logins attempted
+	hotpOK            int // HOTP logins accepted
+	latencies         []time.Duration
 	elapsed           time.Duration
 }
 
@@ -90,7 +90,7 @@ func worker(c config, login loginFunc, w int, stop *atomic.Bool) stats {
 		}
 		t := time.Now()
 		ok, err := login(userName(i), code)
-		s.latencies = append(s.latencies, int32(time.Since(t)/time.Microsecond))
+		s.latencies = append(s.latencies, time.Since(t))
 		switch {
 		case err != nil:
 			s.errs++
@@ -107,14 +107,8 @@ func worker(c config, login loginFunc, w int, stop *atomic.Bool) stats {
 }
 
 func (s *stats) print(c config) {
-	slices.Sort(s.latencies)
-	pct := func(q float64) time.Duration {
-		if len(s.latencies) == 0 {
-			return 0
-		}
-		return time.Duration(s.latencies[int(q*float64(len(s.latencies)-1))]) * time.Microsecond
-	}
+	p50, p99 := latency.Summary(s.latencies)
 	fmt.Printf("%s, %d users, %d goroutines, %v: %d accepted, %d refused, %d errors (%d HOTP, %d TOTP logins)\n",
 		c.mode, c.users, c.goroutines, s.elapsed.Round(time.Millisecond), s.ok, s.refused, s.errs, s.hotp, s.totp)
-	fmt.Printf("%.0f logins/s, p50 %v, p99 %v\n", float64(s.ok)/s.elapsed.Seconds(), pct(0.50), pct(0.99))
+	fmt.Printf("%.0f logins/s, p50 %v, p99 %v\n", float64(s.ok)/s.elapsed.Seconds(), p50, p99)
 }

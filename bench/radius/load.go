@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"otpgate.dev/otpgate/bench/internal/latency"
 	"slices"
 	"sync"
 	"time"
@@ -112,25 +113,14 @@ func (r *result) print(cfg loadConfig) {
 	slices.Sort(r.latencies)
 	n := len(r.latencies)
 	rps := float64(n) / r.elapsed.Seconds()
-	p50, p99, maxLat := pct(r.latencies, 0.50), pct(r.latencies, 0.99), pct(r.latencies, 1)
+	p50, p99, maxLat := latency.Quantile(r.latencies, 0.50), latency.Quantile(r.latencies, 0.99), latency.Quantile(r.latencies, 1)
 	fmt.Printf("%s: %d senders, %v, code %s\n", cfg.label, cfg.concurrency, cfg.duration, cfg.mode)
 	fmt.Printf("  answered %d (%.0f req/s): %d accept, %d reject, %d challenge; %d timeouts, %d invalid replies\n",
 		n, rps, r.accepts, r.rejects, r.challenges, r.timeouts, r.invalid)
 	fmt.Printf("  latency p50 %v, p99 %v, max %v\n", p50, p99, maxLat)
 	fmt.Printf("RESULT label=%s rps=%.0f p50_ms=%.3f p99_ms=%.3f accepts=%d rejects=%d timeouts=%d invalid=%d\n",
-		cfg.label, rps, ms(p50), ms(p99), r.accepts, r.rejects, r.timeouts, r.invalid)
+		cfg.label, rps, latency.MS(p50), latency.MS(p99), r.accepts, r.rejects, r.timeouts, r.invalid)
 	if r.rejects+r.timeouts+r.invalid > 0 {
 		fmt.Fprintf(os.Stderr, "radius-bench: warning: %s: %d rejects, %d timeouts, %d invalid replies\n", cfg.label, r.rejects, r.timeouts, r.invalid)
 	}
 }
-
-// pct returns the q-quantile of sorted durations (nearest rank).
-func pct(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
