@@ -3,11 +3,10 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"net/url"
 	"os"
-	"runtime"
+	"otpgate.dev/otpgate/internal/store/storetest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,13 +22,6 @@ import (
 // SQLite store (fsync, synchronous_commit), so that the figures compare.
 // OTPGATE_BENCH_POSTGRES names a database to use instead: they empty it
 // (TRUNCATE) and fill it.
-
-// benchSizes are the token counts of the SQLite benchmark.
-var benchSizes = []int{10_000, 1_000_000}
-
-// benchClients is how many logins are in flight at once, as for SQLite;
-// the pool (10 connections unless the URL says otherwise) queues them.
-const benchClients = 1024
 
 var durable = []string{"fsync=on", "synchronous_commit=on", "full_page_writes=on", "shared_buffers=128MB"}
 
@@ -64,10 +56,18 @@ func benchDBs(b *testing.B) func(n int) string {
 }
 
 // fillDB writes n users with one TOTP token each with COPY, with Next far
-// below any value the benchmarks commit.
+// below any value the benchmarks commit. A million rows take longer than
+// the store's statement timeout, which this connection lifts.
 func fillDB(tb testing.TB, u string, n int) {
 	ctx := context.Background()
-	s, err := Open(ctx, u)
+	pu, err := url.Parse(u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := pu.Query()
+	q.Set("statement_timeout", "0")
+	pu.RawQuery = q.Encode()
+	s, err := Open(ctx, pu.String())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -101,61 +101,31 @@ var tokenColumns = []string{"id", "user_name", "type", "enabled", "comment", "se
 	"period_ns", "t0", "identifier", "private_id", "next_counter", "drift", "failures", "locked_until",
 	"last_check", "last_success", "configured_at", "created"}
 
-// BenchmarkCommitSuccessParallel measures replay-safe commits: each op is one
-// CommitSuccess of a fresh, higher counter on a random token.
+// BenchmarkCommitSuccessParallel: storetest.BenchCommitSuccess.
 func BenchmarkCommitSuccessParallel(b *testing.B) {
 	db := benchDBs(b)
-	for _, n := range benchSizes {
+	for _, n := range storetest.BenchSizes {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			runParallel(b, db(n), n, func(ctx context.Context, s *Store, id string, next int64) error {
-				_, err := s.CommitSuccess(ctx, id, next, 0, time.Now())
-				return err
-			})
+			storetest.BenchCommitSuccess(b, openBench(b, db(n)), n, benchTokenID)
 		})
 	}
 }
 
-// BenchmarkLoginParallel measures what the engine asks of the store per
-// login: read the token, commit the success, append the audit event.
+// BenchmarkLoginParallel: storetest.BenchLogin.
 func BenchmarkLoginParallel(b *testing.B) {
 	db := benchDBs(b)
-	for _, n := range benchSizes {
+	for _, n := range storetest.BenchSizes {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			runParallel(b, db(n), n, func(ctx context.Context, s *Store, id string, next int64) error {
-				t, err := s.Token(ctx, id)
-				if err != nil {
-					return err
-				}
-				now := time.Now()
-				if _, err := s.CommitSuccess(ctx, id, max(next, t.Next), 0, now); err != nil {
-					return err
-				}
-				return s.AppendAudit(ctx, store.AuditEvent{Time: now, Actor: "bench", Action: "verify",
-					User: t.User, TokenID: id, Result: "ok"})
-			})
+			storetest.BenchLogin(b, openBench(b, db(n)), n, benchTokenID)
 		})
 	}
 }
 
-func runParallel(b *testing.B, u string, n int, login func(context.Context, *Store, string, int64) error) {
-	ctx := context.Background()
-	s, err := Open(ctx, u)
+func openBench(b *testing.B, db string) *Store {
+	s, err := Open(context.Background(), db)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
-	var counter atomic.Int64
-	counter.Store(time.Now().UnixNano()) // above every earlier run's counters
-	b.SetParallelism(max(1, benchClients/runtime.GOMAXPROCS(0)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := login(ctx, s, benchTokenID(rand.IntN(n)), counter.Add(1)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.Cleanup(func() { s.Close() })
+	return s
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math/rand/v2"
+	"otpgate.dev/otpgate/internal/store/storetest"
 	"path/filepath"
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,15 +14,6 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlstore"
 )
-
-// benchSizes are the token counts of issue 3's benchmark. Benchmarks run only
-// with -bench, so the 1M-row database is never built by a plain go test.
-var benchSizes = []int{10_000, 1_000_000}
-
-// benchClients is how many logins are in flight at once. Group commit turns
-// concurrency into throughput: at 50,000 logins/s and a few milliseconds per
-// fsync, a server has hundreds of requests waiting at any moment.
-const benchClients = 1024
 
 func benchTokenID(i int) string { return fmt.Sprintf("tok%08d", i) }
 
@@ -92,61 +81,31 @@ func benchDBs(b *testing.B) func(n int) string {
 	}
 }
 
-// BenchmarkCommitSuccessParallel measures replay-safe commits: each op is one
-// CommitSuccess of a fresh, higher counter on a random token.
+// BenchmarkCommitSuccessParallel: storetest.BenchCommitSuccess.
 func BenchmarkCommitSuccessParallel(b *testing.B) {
 	db := benchDBs(b)
-	for _, n := range benchSizes {
+	for _, n := range storetest.BenchSizes {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			runParallel(b, db(n), n, func(ctx context.Context, s *Store, id string, next int64) error {
-				_, err := s.CommitSuccess(ctx, id, next, 0, time.Now())
-				return err
-			})
+			storetest.BenchCommitSuccess(b, openBench(b, db(n)), n, benchTokenID)
 		})
 	}
 }
 
-// BenchmarkLoginParallel measures what the engine asks of the store per
-// login: read the token, commit the success, append the audit event.
+// BenchmarkLoginParallel: storetest.BenchLogin.
 func BenchmarkLoginParallel(b *testing.B) {
 	db := benchDBs(b)
-	for _, n := range benchSizes {
+	for _, n := range storetest.BenchSizes {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			runParallel(b, db(n), n, func(ctx context.Context, s *Store, id string, next int64) error {
-				t, err := s.Token(ctx, id)
-				if err != nil {
-					return err
-				}
-				now := time.Now()
-				if _, err := s.CommitSuccess(ctx, id, max(next, t.Next), 0, now); err != nil {
-					return err
-				}
-				return s.AppendAudit(ctx, store.AuditEvent{Time: now, Actor: "bench", Action: "verify",
-					User: t.User, TokenID: id, Result: "ok"})
-			})
+			storetest.BenchLogin(b, openBench(b, db(n)), n, benchTokenID)
 		})
 	}
 }
 
-func runParallel(b *testing.B, path string, n int, login func(context.Context, *Store, string, int64) error) {
-	ctx := context.Background()
-	s, err := Open(ctx, path)
+func openBench(b *testing.B, db string) *Store {
+	s, err := Open(context.Background(), db)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
-	var counter atomic.Int64
-	counter.Store(time.Now().UnixNano()) // above every earlier run's counters
-	b.SetParallelism(max(1, benchClients/runtime.GOMAXPROCS(0)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := login(ctx, s, benchTokenID(rand.IntN(n)), counter.Add(1)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.Cleanup(func() { s.Close() })
+	return s
 }

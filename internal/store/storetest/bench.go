@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// The store benchmarks every implementation runs, so that their figures
+// compare (docs/benchmarks.md).
+
+// BenchSizes are the token counts of issue 3's benchmark.
+var BenchSizes = []int{10_000, 1_000_000}
+
+// BenchClients is how many operations are in flight at once: group commit
+// and connection pools turn concurrency into batches.
+const BenchClients = 1024
+
+// BenchCommitSuccess measures replay-safe commits on s, which holds n
+// tokens named id(0..n-1): each op is one CommitSuccess of a fresh, higher
+// counter on a random token.
+func BenchCommitSuccess(b *testing.B, s store.Store, n int, id func(int) string) {
+	benchParallel(b, s, n, id, func(ctx context.Context, id string, next int64) error {
+		_, err := s.CommitSuccess(ctx, id, next, 0, time.Now())
+		return err
+	})
+}
+
+// BenchLogin measures what the engine asks of the store per login: read
+// the token, commit the success, append the audit event.
+func BenchLogin(b *testing.B, s store.Store, n int, id func(int) string) {
+	benchParallel(b, s, n, id, func(ctx context.Context, id string, next int64) error {
+		t, err := s.Token(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		if _, err := s.CommitSuccess(ctx, id, max(next, t.Next), 0, now); err != nil {
+			return err
+		}
+		return s.AppendAudit(ctx, store.AuditEvent{Time: now, Actor: "bench", Action: "verify",
+			User: t.User, TokenID: id, Result: "ok"})
+	})
+}
+
+func benchParallel(b *testing.B, s store.Store, n int, id func(int) string, op func(context.Context, string, int64) error) {
+	ctx := context.Background()
+	var counter atomic.Int64
+	counter.Store(time.Now().UnixNano()) // above every earlier run's counters
+	b.SetParallelism(max(1, BenchClients/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(ctx, id(rand.IntN(n)), counter.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
