@@ -22,6 +22,8 @@ type loadConfig struct {
 	warmup      time.Duration
 	timeout     time.Duration
 	label       string
+	noPassword  bool // the PAP password is the code alone
+	window      int  // the server's HOTP look-ahead
 }
 
 func runLoad(args []string) error {
@@ -37,11 +39,13 @@ func runLoad(args []string) error {
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured warm-up before it")
 	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Second, "wait for each reply")
 	fs.StringVar(&cfg.label, "label", "server", "name for the report")
+	fs.IntVar(&cfg.window, "window", 10, "the server's HOTP look-ahead window (otpgate's default is 10)")
+	fs.BoolVar(&cfg.noPassword, "no-password", false, "send the code alone, for a server with no password check (otpgate's auth.primary = \"none\")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if secret == "" || usersFile == "" || cfg.concurrency < 1 {
-		return errors.New("load needs -secret, -users and -c >= 1")
+	if secret == "" || usersFile == "" || cfg.concurrency < 1 || cfg.window < 1 {
+		return errors.New("load needs -secret, -users, -c >= 1 and -window >= 1")
 	}
 	cfg.secret = []byte(secret)
 	m, err := parseCodeMode(mode)
@@ -61,7 +65,7 @@ func runLoad(args []string) error {
 		return err
 	}
 	res.print(cfg)
-	return nil
+	return res.check()
 }
 
 // load runs the senders and merges their results.
@@ -120,7 +124,22 @@ func (r *result) print(cfg loadConfig) {
 	fmt.Printf("  latency p50 %v, p99 %v, max %v\n", p50, p99, maxLat)
 	fmt.Printf("RESULT label=%s rps=%.0f p50_ms=%.3f p99_ms=%.3f accepts=%d rejects=%d timeouts=%d invalid=%d\n",
 		cfg.label, rps, latency.MS(p50), latency.MS(p99), r.accepts, r.rejects, r.timeouts, r.invalid)
-	if r.rejects+r.timeouts+r.invalid > 0 {
-		fmt.Fprintf(os.Stderr, "radius-bench: warning: %s: %d rejects, %d timeouts, %d invalid replies\n", cfg.label, r.rejects, r.timeouts, r.invalid)
+	if r.timeouts > 0 {
+		fmt.Fprintf(os.Stderr, "radius-bench: warning: %s: %d requests timed out\n", cfg.label, r.timeouts)
 	}
+}
+
+// check fails a run whose figures would not measure logins: every request
+// carries a valid password and a fresh, valid code, so a reject means the
+// server and the load disagree (a wrong -code or -no-password, say), and an
+// invalid reply means a wrong secret or a broken server. Timeouts are a
+// server's answer to overload and are only reported.
+func (r *result) check() error {
+	if r.rejects+r.invalid > 0 {
+		return fmt.Errorf("%d valid logins were refused and %d replies were invalid: the figures would measure refusals, not logins", r.rejects, r.invalid)
+	}
+	if r.accepts == 0 {
+		return errors.New("no login was accepted in the measured period")
+	}
+	return nil
 }

@@ -21,14 +21,16 @@ import (
 const usage = `Usage:
     radius-bench gen   -n COUNT -users FILE [-freeradius-users FILE]
     radius-bench serve -listen ADDR -secret SECRET -users FILE [-code hotp|totp|none]
-    radius-bench load  -server ADDR -secret SECRET -users FILE [-code hotp|totp|none] [-c N] [-d DURATION]
+    radius-bench load  -server ADDR -secret SECRET -users FILE [-code hotp|totp|none] [-no-password] [-c N] [-d DURATION]
 
 gen writes COUNT users, each with a password and a random 20-octet OATH key
 (SHA-1, 6 digits), and optionally the same users as a FreeRADIUS users file.
 serve answers them with otpgate's RADIUS server: the PAP password is the
 password followed by the code, and every code is accepted at most once.
 load sends Access-Requests from N senders for DURATION and prints a report;
--code none sends the password alone (for FreeRADIUS's users file).
+-code none sends the password alone (for FreeRADIUS's users file);
+-no-password sends the code alone (for otpgate serve with no password
+check). Every request is a valid login: load exits 1 if any is refused.
 
 Example:
     $ radius-bench gen -n 20000 -users /tmp/u.txt

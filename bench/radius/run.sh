@@ -3,8 +3,8 @@
 #   - FreeRADIUS (Debian's freeradius) answering PAP from its users file,
 #     with no OTP;
 #   - otpgate serve, the real daemon, on its SQLite store: replay-safe
-#     HOTP verification with every success committed (the password in
-#     front of the code is not checked: primary = "none");
+#     HOTP verification with every success committed; it checks no
+#     password (auth.primary = "none"), so the load sends the code alone;
 #   - otpgate's RADIUS server with an in-memory login service doing
 #     replay-safe HOTP verification (password + code), and once more with
 #     the password alone: the RADIUS layer's own ceiling.
@@ -143,9 +143,15 @@ stop() {
 	wait "$1" 2>/dev/null || true
 }
 
-load() { # label port code
-	"$bench" load -label "$1" -server "127.0.0.1:$2" -secret "$SECRET" -users "$dir/users.txt" \
-		-code "$3" -c "$SENDERS" -d "$DURATION" | tee -a "$dir/results"
+# load LABEL PORT CODE [FLAG...]: one measured run. A refused login fails
+# the script: the figures would measure refusals.
+load() {
+	label=$1 port=$2 code=$3
+	shift 3
+	"$bench" load -label "$label" -server "127.0.0.1:$port" -secret "$SECRET" -users "$dir/users.txt" \
+		-code "$code" -c "$SENDERS" -d "$DURATION" "$@" >"$dir/out" || { cat "$dir/out"; exit 1; }
+	cat "$dir/out" >>"$dir/results"
+	cat "$dir/out"
 }
 
 echo "== FreeRADIUS $(freeradius -v 2>/dev/null | head -1 | sed 's/.*Version //; s/,.*//'), PAP from the users file" >&2
@@ -161,7 +167,7 @@ echo "== otpgate serve, SQLite store, replay-safe HOTP" >&2
 og=$!
 pids="$pids $og"
 wait_ready "$OTPGATE_PORT"
-load otpgate-serve "$OTPGATE_PORT" hotp
+load otpgate-serve "$OTPGATE_PORT" hotp -no-password
 stop "$og"
 
 echo "== otpgate RADIUS layer, in-memory service, PAP + replay-safe HOTP" >&2

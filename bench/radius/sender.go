@@ -25,8 +25,28 @@ const (
 // loadUser is a user with the sender's view of its next code.
 type loadUser struct {
 	user
-	counter  uint64 // next HOTP counter
-	lastStep uint64 // last TOTP step used, +1 (0: none)
+	counter  uint64   // next HOTP counter
+	ahead    []string // HOTP codes from counter on, up to the server's window
+	lastStep uint64   // last TOTP step used, +1 (0: none)
+}
+
+// nextHOTP returns the code of u's next counter and moves past it the way
+// the server will. Six digits collide: when the code of a later counter in
+// the server's look-ahead window is the same, the server takes the later
+// counter, and the codes in between will never be accepted.
+func (u *loadUser) nextHOTP(window int) string {
+	for len(u.ahead) < window {
+		u.ahead = append(u.ahead, otp.Generate(u.key, u.counter+uint64(len(u.ahead)), params))
+	}
+	code, used := u.ahead[0], 0
+	for k := range u.ahead {
+		if u.ahead[k] == code {
+			used = k
+		}
+	}
+	u.counter += uint64(used + 1)
+	u.ahead = u.ahead[used+1:]
+	return code
 }
 
 // sender sends one request at a time on its own socket, for its own users,
@@ -74,19 +94,22 @@ func (s *sender) pick(now time.Time) (*loadUser, string, bool) {
 	for range s.users {
 		u := s.users[s.next]
 		s.next = (s.next + 1) % len(s.users)
+		password := u.password
+		if s.cfg.noPassword {
+			password = ""
+		}
 		switch s.cfg.mode {
 		case codeNone:
-			return u, u.password, true
+			return u, password, true
 		case codeHOTP:
-			u.counter++
-			return u, u.password + otp.Generate(u.key, u.counter-1, params), true
+			return u, password + u.nextHOTP(s.cfg.window), true
 		case codeTOTP:
 			step := params.Step(now)
 			if u.lastStep == step+1 {
 				continue
 			}
 			u.lastStep = step + 1
-			return u, u.password + otp.Generate(u.key, step, params), true
+			return u, password + otp.Generate(u.key, step, params), true
 		}
 	}
 	return nil, "", false

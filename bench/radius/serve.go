@@ -92,7 +92,7 @@ func runServe(args []string) error {
 	usersFile := fs.String("users", "", "users file from gen")
 	mode := fs.String("code", "hotp", "none, hotp or totp")
 	workers := fs.Int("workers", 0, "worker goroutines (0: the package default)")
-	window := fs.Uint64("window", 3, "HOTP look-ahead (3: the cost of TOTP with one step either side)")
+	window := fs.Uint64("window", 10, "HOTP look-ahead (10: otpgate's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
