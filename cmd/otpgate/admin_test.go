@@ -153,7 +153,7 @@ func TestDeleteEnableDisable(t *testing.T) {
 }
 
 // RFC 4226 appendix D codes for counters 0 to 5.
-var hotpCodes = []string{"755224", "287082", "359152", "969429", "338314", "254676"}
+var hotpCodes = []string{"755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"} // RFC 4226 appendix D
 
 func TestUnlockAfterLockout(t *testing.T) {
 	f, db := adminDB(t)
@@ -183,6 +183,12 @@ func TestResync(t *testing.T) {
 		t.Errorf("test after resync = %q; want %s", r.stdout, hotpCodes[5])
 	}
 	mustRun(t, "", "verify", "gina", hotpCodes[5], f, db)
+
+	// The codes on standard input, kept out of the process list.
+	mustRun(t, hotpCodes[7]+"\n"+hotpCodes[8]+"\n", "resync", "gina", "-", f, db)
+	if r := mustRun(t, "", "test", "gina", f, db); r.stdout != hotpCodes[9]+"\n" {
+		t.Errorf("test after resync from stdin = %q; want %s", r.stdout, hotpCodes[9])
+	}
 }
 
 func TestQRDecodes(t *testing.T) {
@@ -234,7 +240,9 @@ func TestAdminBadInput(t *testing.T) {
 		{[]string{"enroll", "kim", "--key-file", filepath.Join(dir, "missing")}, 1, "no such file"},
 		{[]string{"enroll", "kim", "--type", "hotp-prefixed"}, 1, "identifier"},
 		{[]string{"enroll"}, 2, "missing USER"},
-		{[]string{"resync", "kim", "1"}, 2, "missing USER CODE1 CODE2"},
+		{[]string{"resync", "kim", "1"}, 2, "missing CODE2"},
+		{[]string{"resync", "kim"}, 2, "missing USER CODE1 CODE2"},
+		{[]string{"resync", "kim", "-"}, 1, "0 codes on standard input (accepted: exactly 2"},
 		{[]string{"show"}, 2, "no user given"},
 	}
 	for _, tt := range tests {

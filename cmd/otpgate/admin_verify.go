@@ -13,13 +13,17 @@ import (
 
 const resyncUsage = `Usage:
     otpgate resync USER CODE1 CODE2 [--db PATH]
+    otpgate resync USER - [--db PATH]
 
 Resynchronizes USER's HOTP or TOTP token from two consecutive codes it
 shows: an HOTP token whose counter ran ahead (up to 1000 codes), a TOTP token
-whose clock drifted (up to 1000 time steps). Prints the token's ID.
+whose clock drifted (up to 1000 time steps). Prints the token's ID. "-"
+reads the two codes from standard input (on one line or two), so that they
+do not show in the process list.
 
 Examples:
     $ otpgate resync alice 755224 287082
+    $ printf '755224\n287082\n' | otpgate resync alice -
 `
 
 const verifyUsage = `Usage:
@@ -58,9 +62,19 @@ func init() {
 func runResync(e *env, args []string) error {
 	fs := newFlags("resync")
 	db := fs.String("db", "", "")
-	pos, err := parseArgs(fs, args, 3, 3, "USER CODE1 CODE2")
+	pos, err := parseArgs(fs, args, 2, 3, "USER CODE1 CODE2")
 	if err != nil {
 		return err
+	}
+	switch {
+	case len(pos) == 2 && pos[1] == "-":
+		codes, err := readCodes(e.stdin, 2)
+		if err != nil {
+			return err
+		}
+		pos = append(pos[:1], codes...)
+	case len(pos) == 2:
+		return usagef("missing CODE2 (give USER CODE1 CODE2, or USER - to read both codes from standard input)")
 	}
 	a, err := openAdmin(e, *db)
 	if err != nil {
@@ -115,6 +129,19 @@ func readCode(r io.Reader) (string, error) {
 		return "", errors.New("no code on standard input")
 	}
 	return code, nil
+}
+
+// readCodes reads n codes from r, separated by spaces or newlines.
+func readCodes(r io.Reader, n int) ([]string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(n*(engine.MaxCodeLen+2))))
+	if err != nil {
+		return nil, fmt.Errorf("reading the codes from standard input: %w", err)
+	}
+	codes := strings.Fields(string(b))
+	if len(codes) != n {
+		return nil, fmt.Errorf("%d codes on standard input (accepted: exactly %d, separated by spaces or newlines)", len(codes), n)
+	}
+	return codes, nil
 }
 
 func runTest(e *env, args []string) error {
