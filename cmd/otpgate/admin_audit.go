@@ -13,10 +13,13 @@ import (
 
 const auditUsage = `Usage:
     otpgate audit [--user NAME] [--since DURATION|TIME] [--limit N] [--json] [--db PATH]
+    otpgate audit --delete-before DURATION|TIME [--db PATH]
 
 Prints the audit trail, newest first: every admin action and every
 verification outcome, with the user, token, result, reason and source. It
-never holds a code or a secret.
+never holds a code or a secret. With --delete-before it deletes the events
+logged before that time instead (the daemon can do this by itself: see
+log.audit_retention), and records the deletion in the trail.
 
 Options:
     --user NAME       only events of NAME
@@ -25,6 +28,9 @@ Options:
     --limit N         at most N events (default 100; 0 for all)
     --json            JSON lines, the fields the server's audit log file has:
                       time, actor, action, user, token, result, reason, source
+    --delete-before WHEN
+                      delete the events logged before WHEN: a duration back
+                      from now (2160h for 90 days) or an RFC 3339 time
     --db PATH         the store (default: the data directory's)
 
 Examples:
@@ -32,6 +38,8 @@ Examples:
     TIME                  ACTOR      ACTION  USER   TOKEN             RESULT  REASON      SOURCE
     2026-11-23T09:12:40Z  openvpn    verify  alice  HZ3V7Q2MRN4XK5YJ  fail    wrong code  198.51.100.7
     $ otpgate audit --json --limit 0 | jq -c 'select(.result != "ok")'
+    $ otpgate audit --delete-before 2160h
+    deleted 48211 audit events logged before 2026-08-25T09:12:40Z
 `
 
 func init() {
@@ -45,8 +53,15 @@ func runAudit(e *env, args []string) error {
 	since := fs.String("since", "", "")
 	limit := fs.Int("limit", 100, "")
 	asJSON := fs.Bool("json", false, "")
+	deleteBefore := fs.String("delete-before", "", "")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	if *deleteBefore != "" {
+		if *user != "" || *since != "" || *asJSON {
+			return usagef("--delete-before deletes by time only: it takes no --user, --since or --json")
+		}
+		return pruneAudit(e, *db, *deleteBefore)
 	}
 	f := store.AuditFilter{User: *user, Limit: *limit}
 	if *limit < 0 {
@@ -77,18 +92,39 @@ func runAudit(e *env, args []string) error {
 	return printAudit(e, events)
 }
 
+func pruneAudit(e *env, db, when string) error {
+	before, err := parseWhen("--delete-before", when, e.now())
+	if err != nil {
+		return err
+	}
+	a, err := openAdmin(e, db)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.PruneAudit(context.Background(), before)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "deleted %d audit events logged before %s\n", n, before.UTC().Format(time.RFC3339))
+	return nil
+}
+
 // parseSince reads --since: a duration before now, or an RFC 3339 time.
-func parseSince(s string, now time.Time) (time.Time, error) {
+func parseSince(s string, now time.Time) (time.Time, error) { return parseWhen("--since", s, now) }
+
+// parseWhen reads flag's value: a duration before now, or an RFC 3339 time.
+func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		if d < 0 {
-			return time.Time{}, usagef("--since %q is negative (accepted: a duration back from now, e.g. 24h)", s)
+			return time.Time{}, usagef("%s %q is negative (accepted: a duration back from now, e.g. 24h)", flag, s)
 		}
 		return now.Add(-d), nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, usagef("--since %q is neither a duration nor an RFC 3339 time (e.g. 24h or 2026-11-23T08:00:00Z)", s)
+	return time.Time{}, usagef("%s %q is neither a duration nor an RFC 3339 time (e.g. 24h or 2026-11-23T08:00:00Z)", flag, s)
 }
 
 func printAudit(e *env, events []store.AuditEvent) error {

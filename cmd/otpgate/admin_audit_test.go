@@ -121,3 +121,46 @@ func FuzzParseSince(f *testing.F) {
 		}
 	})
 }
+
+// audit --delete-before deletes the older events, records the deletion,
+// and refuses a time in the future or a mix with the reading flags.
+func TestAuditDeleteBefore(t *testing.T) {
+	f, db := adminDB(t)
+	mustRun(t, "", "enroll", "alice", "--type", "hotp", f, db) // logged at the test clock, 00:00:59
+	mustRun(t, "", "enroll", "bob", "--type", "hotp", f, db)
+	later := func(args ...string) result { // two hours on
+		e, out, errb := testEnv("", nil)
+		e.now = func() time.Time { return time.Unix(59, 0).Add(2 * time.Hour).UTC() }
+		code := run(args, e)
+		return result{code, out.String(), errb.String()}
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"audit", "--delete-before", "1h", "--user", "alice", f, db}, 2, "takes no --user"},
+		{[]string{"audit", "--delete-before", "soon", f, db}, 2, `--delete-before "soon" is neither a duration nor an RFC 3339 time`},
+		{[]string{"audit", "--delete-before", "2999-01-01T00:00:00Z", f, db}, 1, "is in the future"},
+		{[]string{"audit", "--delete-before", "3h", f, db}, 0, "deleted 0 audit events logged before 1969-12-31T23:00:59Z"},
+		{[]string{"audit", "--delete-before", "1h", f, db}, 0, "deleted 2 audit events logged before 1970-01-01T01:00:59Z"},
+	} {
+		r := later(tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {
+			t.Errorf("otpgate %q = %d, %q %q; want %d and %q", tt.args, r.code, r.stdout, r.stderr, tt.code, tt.want)
+		}
+	}
+	js := later("audit", "--json", "--limit", "0", f, db).stdout
+	var lines []auditlog.Line
+	for _, l := range strings.Split(strings.TrimSpace(js), "\n") {
+		var v auditlog.Line
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("audit --json line %q: %v", l, err)
+		}
+		lines = append(lines, v)
+	}
+	if len(lines) != 2 || lines[0].Action != "prune-audit" || !strings.HasPrefix(lines[0].Reason, "2 events logged before") ||
+		lines[1].Action != "prune-audit" || !strings.HasPrefix(lines[1].Reason, "0 events") {
+		t.Errorf("the trail after deleting = %+v; want only the two deletions, newest first", lines)
+	}
+}

@@ -50,6 +50,10 @@ type Log struct {
 	// AuditFile, when set, receives every audit event as one JSON line as
 	// well as the store's audit table.
 	AuditFile string `toml:"audit_file"`
+	// AuditRetention, when set, is how long the store keeps an audit
+	// event: older ones are deleted at start and every hour. Zero keeps
+	// every event.
+	AuditRetention Duration `toml:"audit_retention"`
 }
 
 // Policy is the verification policy; an absent key keeps the engine's

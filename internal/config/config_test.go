@@ -16,6 +16,7 @@ key_file = "/etc/otpgate/master.key"
 level = "debug"
 format = "json"
 audit_file = "/var/log/otpgate/audit.jsonl"
+audit_retention = "2160h"
 
 [policy]
 hotp_window = 20
@@ -77,7 +78,8 @@ func TestParseFull(t *testing.T) {
 		!c.RADIUS.Clients[1].AllowMissingMessageAuthenticator {
 		t.Errorf("Parse: clients %+v", c.RADIUS.Clients)
 	}
-	if c.OpenVPN.TokenLifetime.Duration != 8*time.Hour || c.Auth.ChallengeTimeout.Duration != 2*time.Minute {
+	if c.OpenVPN.TokenLifetime.Duration != 8*time.Hour || c.Auth.ChallengeTimeout.Duration != 2*time.Minute ||
+		c.Log.AuditRetention.Duration != 90*24*time.Hour {
 		t.Errorf("Parse: durations %+v %+v", c.OpenVPN, c.Auth)
 	}
 }
@@ -105,6 +107,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", "[auth]\nchallenge_timeout = \"5 minutes\"\n", "not a duration"},
 		{"negative duration", "[auth]\nchallenge_timeout = \"-5m\"\n", "negative"},
 		{"bad level", "[log]\nlevel = \"loud\"\n", "log.level"},
+		{"short retention", "[log]\naudit_retention = \"90s\"\n", `log.audit_retention "1m30s" is under 1h0m0s`},
 		{"bad primary", "[auth]\nprimary = \"ldap\"\n", "accepted: none, htpasswd"},
 		{"primary without path", "[auth]\nprimary = \"htpasswd\"\n", "needs its argument"},
 		{"listen name", "[radius]\nlisten = \"localhost:1812\"\n", "must be an IP address"},

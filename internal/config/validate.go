@@ -8,12 +8,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"otpgate.dev/otpgate/internal/openvpn"
 )
 
 // Off disables a listener.
 const Off = "off"
+
+// MinAuditRetention is the shortest log.audit_retention: less is more
+// likely a typo ("90s" for "90d") than a wish to keep no trail.
+const MinAuditRetention = time.Hour
 
 // Validate checks every value and names the key of the first bad one.
 func (c *Config) Validate() error {
@@ -43,6 +48,10 @@ func (c *Config) checkLog() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log.format %q is not a format (accepted: text, json)", c.Log.Format)
+	}
+	if r := c.Log.AuditRetention.Duration; r != 0 && r < MinAuditRetention {
+		return fmt.Errorf("log.audit_retention %q is under %v (accepted: \"0s\" to keep every event, or %v or more, e.g. \"2160h\" for 90 days)",
+			r, MinAuditRetention, MinAuditRetention)
 	}
 	return nil
 }

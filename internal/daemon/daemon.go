@@ -46,6 +46,9 @@ const (
 	DrainTimeout = 10 * time.Second
 	// PurgeInterval is how often expired challenges are deleted.
 	PurgeInterval = time.Minute
+	// AuditPruneInterval is how often audit events older than
+	// log.audit_retention are deleted, the first time at start.
+	AuditPruneInterval = time.Hour
 )
 
 // Options are what the daemon takes from its caller rather than from the
@@ -76,6 +79,8 @@ type Daemon struct {
 
 	reloadMu                sync.Mutex
 	reloads, reloadFailures atomic.Uint64
+	// retention is log.audit_retention, which a reload may change.
+	retention atomic.Int64
 }
 
 // New opens the store and master key that cfg names, builds the login
@@ -83,6 +88,7 @@ type Daemon struct {
 // secret file is an error here, before the daemon says it is ready.
 func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Daemon, err error) {
 	d := &Daemon{log: opts.Logger, now: opts.Now, cfg: cfg, svc: &swapService{}, lm: newLoginMetrics()}
+	d.retention.Store(int64(cfg.Log.AuditRetention.Duration))
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -276,11 +282,15 @@ func (d *Daemon) close() {
 	}
 }
 
-// purge deletes expired challenges now and then; TakeChallenge refuses
-// them anyway, this only keeps the table small.
+// purge deletes expired challenges every PurgeInterval (TakeChallenge
+// refuses them anyway, this only keeps the table small) and, when
+// log.audit_retention is set, audit events older than it at start and
+// every AuditPruneInterval.
 func (d *Daemon) purge(ctx context.Context) {
 	t := time.NewTicker(PurgeInterval)
 	defer t.Stop()
+	d.pruneAudit(ctx)
+	lastPrune := d.now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -289,7 +299,31 @@ func (d *Daemon) purge(ctx context.Context) {
 			if _, err := d.st.PurgeChallenges(ctx, d.now()); err != nil && ctx.Err() == nil {
 				d.log.Warn("purging expired challenges", "err", err)
 			}
+			if d.now().Sub(lastPrune) >= AuditPruneInterval {
+				d.pruneAudit(ctx)
+				lastPrune = d.now()
+			}
 		}
+	}
+}
+
+// pruneAudit deletes the audit events older than log.audit_retention, if
+// it is set, and records how many in the trail.
+func (d *Daemon) pruneAudit(ctx context.Context) {
+	keep := time.Duration(d.retention.Load())
+	if keep <= 0 {
+		return
+	}
+	before := d.now().Add(-keep)
+	n, err := d.st.PruneAudit(ctx, before)
+	if n > 0 {
+		d.log.Info("audit: deleted events older than log.audit_retention", "events", n, "retention", keep.String())
+		if aerr := d.st.AppendAudit(ctx, store.PruneEvent("serve", n, before, d.now())); aerr != nil && ctx.Err() == nil {
+			d.log.Warn("audit: recording the deletion", "err", aerr)
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		d.log.Warn("audit: deleting events older than log.audit_retention", "err", err)
 	}
 }
 
@@ -332,6 +366,7 @@ func (d *Daemon) reload(cfg *config.Config) error {
 	if d.rad != nil {
 		d.rad.SetClients(clients)
 	}
+	d.retention.Store(int64(cfg.Log.AuditRetention.Duration))
 	d.cfg = cfg
 	return nil
 }
@@ -353,7 +388,9 @@ func restartOnly(old, new *config.Config) []string {
 	if old.OpenVPN != new.OpenVPN {
 		c = append(c, "openvpn")
 	}
-	if old.Log != new.Log {
+	oldLog, newLog := old.Log, new.Log
+	oldLog.AuditRetention, newLog.AuditRetention = config.Duration{}, config.Duration{} // reloadable
+	if oldLog != newLog {
 		c = append(c, "log")
 	}
 	return c

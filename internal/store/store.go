@@ -22,6 +22,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"otpgate.dev/otpgate/internal/otp"
@@ -117,6 +118,16 @@ type AuditEvent struct {
 	Source  string // client address, NAS, tty
 }
 
+// PruneBatch is how many audit events one transaction of PruneAudit deletes.
+const PruneBatch = 5000
+
+// PruneEvent is the audit event that records a PruneAudit by actor at now,
+// which deleted n events logged before before.
+func PruneEvent(actor string, n int, before, now time.Time) AuditEvent {
+	return AuditEvent{Time: now, Actor: actor, Action: "prune-audit", Result: "ok",
+		Reason: strconv.Itoa(n) + " events logged before " + before.UTC().Format(time.RFC3339Nano)}
+}
+
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
 	User  string
@@ -195,6 +206,11 @@ type Store interface {
 	// AppendAudit records e; a zero e.Time is set to now.
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) // newest first
+	// PruneAudit deletes the events logged before before and reports how
+	// many. It deletes in batches of at most PruneBatch, each its own
+	// transaction, so that a large trail does not hold up logins; an error
+	// or a cancelled ctx stops it with the batches done so far kept.
+	PruneAudit(ctx context.Context, before time.Time) (int, error)
 
 	// Reseal calls fn for every token inside one transaction and writes
 	// back the Secret and PrivateID fn leaves in it: master-key rotation is

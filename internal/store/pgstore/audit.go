@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,6 +17,23 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEvent) error {
 		return s.fail("append audit", err)
 	}
 	return nil
+}
+
+// PruneAudit deletes the events logged before before, store.PruneBatch at
+// a time, each batch one statement of its own.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		tag, err := s.pool.Exec(ctx, sqlstore.PruneAudit, sqlstore.Nanos(before), store.PruneBatch)
+		if err != nil {
+			return total, s.fail("prune audit", err)
+		}
+		n := int(tag.RowsAffected())
+		total += n
+		if n < store.PruneBatch {
+			return total, nil
+		}
+	}
 }
 
 // Audit returns the events f selects, newest first.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlstore"
@@ -26,6 +27,30 @@ func (w *writer) appendAudit(e store.AuditEvent) error {
 	e.Time = sqlstore.OrNow(e.Time)
 	_, err := w.exec(sqlstore.InsertAudit, sqlstore.AuditArgs(e)...)
 	return err
+}
+
+// PruneAudit deletes the events logged before before, store.PruneBatch at
+// a time, each batch one write of the group commit.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		var n int64
+		err := s.write(ctx, func(w *writer) error {
+			res, err := w.exec(sqlstore.PruneAudit, sqlstore.Nanos(before), store.PruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune audit: %w", err)
+		}
+		total += int(n)
+		if n < store.PruneBatch {
+			return total, nil
+		}
+	}
 }
 
 // Audit returns the events f selects, newest first.

@@ -56,6 +56,9 @@ const (
 
 	AuditColumns = `logged_at, actor, action, user_name, token_id, result, reason, source`
 	InsertAudit  = `INSERT INTO audit (` + AuditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	// PruneAudit deletes up to $2 of the oldest events logged before $1.
+	PruneAudit = `DELETE FROM audit WHERE seq IN
+	(SELECT seq FROM audit WHERE logged_at < $1 ORDER BY logged_at LIMIT $2)`
 )
 
 // SelectAudit returns the query for f, newest first, and its arguments.

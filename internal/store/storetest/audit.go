@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,4 +65,51 @@ func testAudit(t *testing.T, s store.Store) {
 func equalEvent(a, b store.AuditEvent) bool {
 	a.Time, b.Time = a.Time.UTC(), b.Time.UTC()
 	return a == b
+}
+
+// testPruneAudit: PruneAudit deletes exactly the events logged before its
+// time, across several batches, and nothing else.
+func testPruneAudit(t *testing.T, s store.Store) {
+	const n = 2*store.PruneBatch + 7
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Millisecond) }
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+		errs = make(chan error, 1)
+	)
+	for range 32 {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				e := store.AuditEvent{Time: at(i), Actor: "radius", Action: "verify", User: "u" + strconv.Itoa(i%50), Result: "ok"}
+				if err := s.AppendAudit(ctx(t), e); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatalf("AppendAudit = %v", err)
+	default:
+	}
+
+	if got, err := s.PruneAudit(ctx(t), t0); got != 0 || err != nil {
+		t.Errorf("PruneAudit(before the first event) = %d, %v; want 0", got, err)
+	}
+	keep := n - 2*store.PruneBatch - 3 // the newest events, from index n-keep on
+	if got, err := s.PruneAudit(ctx(t), at(n-keep)); got != n-keep || err != nil {
+		t.Errorf("PruneAudit = %d, %v; want %d (several batches)", got, err, n-keep)
+	}
+	left, err := s.Audit(ctx(t), store.AuditFilter{})
+	if err != nil || len(left) != keep || !left[keep-1].Time.Equal(at(n-keep)) || !left[0].Time.Equal(at(n-1)) {
+		t.Fatalf("Audit after PruneAudit = %d events (%v); want the newest %d, from %v", len(left), err, keep, at(n-keep))
+	}
+	if got, err := s.PruneAudit(ctx(t), at(n-keep)); got != 0 || err != nil {
+		t.Errorf("PruneAudit again = %d, %v; want 0", got, err)
+	}
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChallengeRace", testChallengeRace},
 		{"PurgeChallenges", testPurgeChallenges},
 		{"Audit", testAudit},
+		{"PruneAudit", testPruneAudit},
 		{"Reseal", testReseal},
 		{"ResealAllOrNothing", testResealAllOrNothing},
 		{"Import", testImport},
