@@ -12,8 +12,8 @@ import (
 )
 
 const auditUsage = `Usage:
-    otpgate audit [--user NAME] [--since DURATION|TIME] [--limit N] [--json] [--db PATH]
-    otpgate audit --delete-before DURATION|TIME [--db PATH]
+    otpgate audit [--user NAME] [--since DURATION|TIME] [--limit N] [--json] [--db PATH] [--config FILE]
+    otpgate audit --delete-before DURATION|TIME [--db PATH] [--config FILE]
 
 Prints the audit trail, newest first: every admin action and every
 verification outcome, with the user, token, result, reason and source. It
@@ -31,7 +31,11 @@ Options:
     --delete-before WHEN
                       delete the events logged before WHEN: a duration back
                       from now (2160h for 90 days) or an RFC 3339 time
-    --db PATH         the store (default: the data directory's)
+    --db PATH         the store (default: the configuration's, else the data
+                      directory's)
+    --config FILE     otpgate serve's configuration, for its db, key_file and
+                      policy (default: $OTPGATE_CONFIG, else
+                      /etc/otpgate/otpgate.toml when it exists)
 
 Examples:
     $ otpgate audit --user alice --since 24h
@@ -48,7 +52,7 @@ func init() {
 
 func runAudit(e *env, args []string) error {
 	fs := newFlags("audit")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	user := fs.String("user", "", "")
 	since := fs.String("since", "", "")
 	limit := fs.Int("limit", 100, "")
@@ -61,7 +65,7 @@ func runAudit(e *env, args []string) error {
 		if *user != "" || *since != "" || *asJSON {
 			return usagef("--delete-before deletes by time only: it takes no --user, --since or --json")
 		}
-		return pruneAudit(e, *db, *deleteBefore)
+		return pruneAudit(e, sf, *deleteBefore)
 	}
 	f := store.AuditFilter{User: *user, Limit: *limit}
 	if *limit < 0 {
@@ -74,7 +78,7 @@ func runAudit(e *env, args []string) error {
 		}
 		f.Since = t
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}
@@ -92,12 +96,12 @@ func runAudit(e *env, args []string) error {
 	return printAudit(e, events)
 }
 
-func pruneAudit(e *env, db, when string) error {
+func pruneAudit(e *env, sf *storeFlags, when string) error {
 	before, err := parseWhen("--delete-before", when, e.now())
 	if err != nil {
 		return err
 	}
-	a, err := openAdmin(e, db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/admin"
-	"otpgate.dev/otpgate/internal/datadir"
 )
 
 // parseArgs parses args, in which flags may follow the positional arguments
@@ -36,24 +35,13 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int, names string) ([]s
 	return pos, nil
 }
 
-// dbPath returns --db, else $OTPGATE_DB, else the data directory's database.
-func dbPath(e *env, flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if v := e.getenv(datadir.EnvDB); v != "" {
-		return v, nil
-	}
-	return datadir.DBPath()
-}
-
-// openAdmin opens the existing database named by --db.
-func openAdmin(e *env, db string) (*admin.Admin, error) {
-	path, err := dbPath(e, db)
+// openAdmin opens the existing store that sf and the configuration name.
+func openAdmin(e *env, sf *storeFlags) (*admin.Admin, error) {
+	loc, err := sf.location(e)
 	if err != nil {
 		return nil, err
 	}
-	a, err := admin.Open(context.Background(), path, e.now)
+	a, err := admin.Open(context.Background(), loc, e.now)
 	return a, adminHint(err)
 }
 
@@ -100,13 +88,13 @@ func when(t *time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// openAdminForEnroll opens the database named by --db, creating it and its
-// master key on first use.
-func openAdminForEnroll(e *env, db string) (*admin.Admin, error) {
-	path, err := dbPath(e, db)
+// openAdminForEnroll opens the store that sf and the configuration name,
+// creating it and its master key on first use.
+func openAdminForEnroll(e *env, sf *storeFlags) (*admin.Admin, error) {
+	loc, err := sf.location(e)
 	if err != nil {
 		return nil, err
 	}
-	a, err := admin.OpenForEnroll(context.Background(), path, e.now)
+	a, err := admin.OpenForEnroll(context.Background(), loc, e.now)
 	return a, adminHint(err)
 }

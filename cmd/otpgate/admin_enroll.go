@@ -22,7 +22,11 @@ authenticator apps scan, and the URI as a QR code when standard output is a
 terminal. The secret is shown only now.
 
 Options:
-    --db PATH            the database (default: $OTPGATE_DB or the data directory)
+    --db PATH            the database (default: the configuration's, else
+                         $OTPGATE_DB, else the data directory's)
+    --config FILE        otpgate serve's configuration, for its db and key_file
+                         (default: $OTPGATE_CONFIG, else /etc/otpgate/otpgate.toml
+                         when it exists)
     --type TYPE          totp (default), hotp, hotp-prefixed or yubico
     --digits N           6 (default) or 8
     --algorithm ALG      SHA1 (default), SHA256 or SHA512
@@ -48,10 +52,11 @@ func init() {
 }
 
 type enrollFlags struct {
-	db, typ, algorithm, issuer, identifier, keyFile, comment, qr string
-	digits, period                                               int
-	counter                                                      int64
-	testKey                                                      bool
+	typ, algorithm, issuer, identifier, keyFile, comment, qr string
+	store                                                    *storeFlags
+	digits, period                                           int
+	counter                                                  int64
+	testKey                                                  bool
 }
 
 func runEnroll(e *env, args []string) error {
@@ -75,7 +80,7 @@ func runEnroll(e *env, args []string) error {
 func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
 	var f enrollFlags
 	fs := newFlags("enroll")
-	fs.StringVar(&f.db, "db", "", "")
+	f.store = addStoreFlags(fs)
 	fs.StringVar(&f.typ, "type", string(store.TOTP), "")
 	fs.IntVar(&f.digits, "digits", otp.DefaultDigits, "")
 	fs.StringVar(&f.algorithm, "algorithm", "SHA1", "")
@@ -163,7 +168,7 @@ func enrollAndShow(e *env, f *enrollFlags, en *admin.Enrollment) error {
 			return err
 		}
 	}
-	out, err := enrollStore(e, f.db, en)
+	out, err := enrollStore(e, f.store, en)
 	if err != nil {
 		if f.qr != "" {
 			os.Remove(f.qr)
@@ -181,18 +186,13 @@ func enrollAndShow(e *env, f *enrollFlags, en *admin.Enrollment) error {
 	return nil
 }
 
-func enrollStore(e *env, db string, en *admin.Enrollment) (admin.Enrolled, error) {
-	path, err := dbPath(e, db)
-	if err != nil {
-		return admin.Enrolled{}, err
-	}
-	ctx := context.Background()
-	a, err := admin.OpenForEnroll(ctx, path, e.now)
+func enrollStore(e *env, sf *storeFlags, en *admin.Enrollment) (admin.Enrolled, error) {
+	a, err := openAdminForEnroll(e, sf)
 	if err != nil {
 		return admin.Enrolled{}, err
 	}
 	defer a.Close()
-	return a.Enroll(ctx, en)
+	return a.Enroll(context.Background(), en)
 }
 
 func printEnrolled(e *env, out *admin.Enrolled) {

@@ -48,7 +48,11 @@ Options:
     --password-file FILE    PSKC: a password to derive the key from (PBKDF2)
     --insecure-plaintext    PSKC: write the secrets unencrypted
     --issuer NAME           issuer in PSKC and otpauth URIs (default "otpgate")
-    --db PATH               the store (default: the data directory's)
+    --db PATH               the store (default: the configuration's, else the
+                            data directory's)
+    --config FILE           otpgate serve's configuration, for its db and key_file
+                            (default: $OTPGATE_CONFIG, else
+                            /etc/otpgate/otpgate.toml when it exists)
 
 Examples:
     $ otpgate export --format users-file --out /etc/users.oath
@@ -76,9 +80,10 @@ func (u *userList) Set(v string) error {
 
 // exportFlags are export's options.
 type exportFlags struct {
-	db, format, out, keyFile, pwFile, issuer string
-	users                                    userList
-	force, skip, plaintext                   bool
+	format, out, keyFile, pwFile, issuer string
+	store                                *storeFlags
+	users                                userList
+	force, skip, plaintext               bool
 }
 
 func runExport(e *env, args []string) error {
@@ -95,7 +100,7 @@ func runExport(e *env, args []string) error {
 	}
 	defer clear(enc.Key)
 	defer clear(enc.Password)
-	a, err := openAdmin(e, f.db)
+	a, err := openAdmin(e, f.store)
 	if err != nil {
 		return err
 	}
@@ -119,7 +124,7 @@ func runExport(e *env, args []string) error {
 func parseExportFlags(args []string) (*exportFlags, error) {
 	fs := newFlags("export")
 	f := &exportFlags{}
-	fs.StringVar(&f.db, "db", "", "")
+	f.store = addStoreFlags(fs)
 	fs.StringVar(&f.format, "format", "", "")
 	fs.StringVar(&f.out, "out", "", "")
 	fs.StringVar(&f.out, "o", "", "")

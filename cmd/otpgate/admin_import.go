@@ -24,7 +24,11 @@ Formats:
     pskc                  RFC 6030 PSKC, plain or encrypted
 
 Options:
-    --db PATH                  the store (default: the data directory's)
+    --db PATH                  the store (default: the configuration's, else the
+                               data directory's)
+    --config FILE              otpgate serve's configuration, for its db and
+                               key_file (default: $OTPGATE_CONFIG, else
+                               /etc/otpgate/otpgate.toml when it exists)
     --user NAME                user for records the file does not name
     --issuer NAME              issuer in the printed URIs (default "otpgate")
     --dry-run                  check and show what would be imported, store nothing
@@ -43,7 +47,7 @@ func init() {
 func runImport(e *env, args []string) error {
 	fs := newFlags("import")
 	var cf codeFlags
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	format := fs.String("format", "", "")
 	user := fs.String("user", "", "")
 	issuer := fs.String("issuer", "otpgate", "")
@@ -65,7 +69,7 @@ func runImport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := openAdminForEnroll(e, *db)
+	a, err := openAdminForEnroll(e, sf)
 	if err != nil {
 		return err
 	}

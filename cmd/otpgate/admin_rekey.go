@@ -8,7 +8,7 @@ import (
 )
 
 const rekeyUsage = `Usage:
-    otpgate rekey [--db PATH]
+    otpgate rekey [--db PATH] [--config FILE]
 
 Rotates the master key: writes a new random master.key, reseals every token
 secret under it in one transaction, and removes the old key. If a rotation
@@ -25,15 +25,15 @@ func init() {
 
 func runRekey(e *env, args []string) error {
 	fs := newFlags("rekey")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	path, err := dbPath(e, *db)
+	loc, err := sf.location(e)
 	if err != nil {
 		return err
 	}
-	n, err := admin.Rekey(context.Background(), path)
+	n, err := admin.Rekey(context.Background(), loc)
 	if err != nil {
 		return adminHint(err)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 const listUsage = `Usage:
-    otpgate list [--db PATH] [--json]
+    otpgate list [--db PATH] [--config FILE] [--json]
 
 Lists every user and their tokens: ID, type, enabled, locked and last
 success. Never a secret.
@@ -21,8 +21,8 @@ Examples:
 `
 
 const showUsage = `Usage:
-    otpgate show USER [--db PATH] [--json]
-    otpgate show --token ID [--db PATH] [--json]
+    otpgate show USER [--db PATH] [--config FILE] [--json]
+    otpgate show --token ID [--db PATH] [--config FILE] [--json]
 
 Shows every property of each token of USER: type, parameters, identifier,
 next counter or time step, drift, failures, lock, last check, last success,
@@ -34,7 +34,7 @@ Examples:
 `
 
 const deleteUsage = `Usage:
-    otpgate delete USER [--db PATH]
+    otpgate delete USER [--db PATH] [--config FILE]
 
 Deletes USER with every token. There is no undo.
 
@@ -43,8 +43,8 @@ Examples:
 `
 
 const enableUsage = `Usage:
-    otpgate %[1]s USER [--db PATH]
-    otpgate %[1]s --token ID [--db PATH]
+    otpgate %[1]s USER [--db PATH] [--config FILE]
+    otpgate %[1]s --token ID [--db PATH] [--config FILE]
 
 %[2]s every token of USER, or the one token ID. Prints the IDs of the tokens
 changed.
@@ -55,8 +55,8 @@ Examples:
 `
 
 const unlockUsage = `Usage:
-    otpgate unlock USER [--db PATH]
-    otpgate unlock --token ID [--db PATH]
+    otpgate unlock USER [--db PATH] [--config FILE]
+    otpgate unlock --token ID [--db PATH] [--config FILE]
 
 Clears the failure count and lock of every token of USER, or of the one
 token ID. Prints the IDs of the tokens unlocked.
@@ -76,12 +76,12 @@ func init() {
 
 func runList(e *env, args []string) error {
 	fs := newFlags("list")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	asJSON := fs.Bool("json", false, "")
 	if _, err := parseArgs(fs, args, 0, 0, ""); err != nil {
 		return err
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}
@@ -112,14 +112,14 @@ func yesNo(b bool, yes, no string) string {
 
 func runShow(e *env, args []string) error {
 	fs := newFlags("show")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	token := fs.String("token", "", "")
 	asJSON := fs.Bool("json", false, "")
 	user, err := userOrToken(fs, args, token)
 	if err != nil {
 		return err
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}
@@ -180,12 +180,12 @@ func lockText(t *admin.TokenInfo) string {
 
 func runDelete(e *env, args []string) error {
 	fs := newFlags("delete")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	pos, err := parseArgs(fs, args, 1, 1, "USER")
 	if err != nil {
 		return err
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}
@@ -212,13 +212,13 @@ func runUnlock(e *env, args []string) error {
 // --token, and prints the IDs changed.
 func eachToken(e *env, name string, args []string, op func(a *admin.Admin, user, token string) ([]string, error)) error {
 	fs := newFlags(name)
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	token := fs.String("token", "", "")
 	user, err := userOrToken(fs, args, token)
 	if err != nil {
 		return err
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,8 @@ import (
 )
 
 const resyncUsage = `Usage:
-    otpgate resync USER CODE1 CODE2 [--db PATH]
-    otpgate resync USER - [--db PATH]
+    otpgate resync USER CODE1 CODE2 [--db PATH] [--config FILE]
+    otpgate resync USER - [--db PATH] [--config FILE]
 
 Resynchronizes USER's HOTP or TOTP token from two consecutive codes it
 shows: an HOTP token whose counter ran ahead (up to 1000 codes), a TOTP token
@@ -27,7 +27,7 @@ Examples:
 `
 
 const verifyUsage = `Usage:
-    otpgate verify USER CODE [--db PATH]
+    otpgate verify USER CODE [--db PATH] [--config FILE]
 
 A test login: checks CODE against USER's tokens exactly as a VPN login
 would, using the code up and counting failures. Exit status 0 when accepted,
@@ -41,8 +41,8 @@ Examples:
 `
 
 const testUsage = `Usage:
-    otpgate test USER [--db PATH]
-    otpgate test --token ID [--db PATH]
+    otpgate test USER [--db PATH] [--config FILE]
+    otpgate test --token ID [--db PATH] [--config FILE]
 
 Prints the code USER's HOTP or TOTP token shows now, without using it up,
 to compare with the token in the user's hand. With several tokens, each line
@@ -61,7 +61,7 @@ func init() {
 
 func runResync(e *env, args []string) error {
 	fs := newFlags("resync")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	pos, err := parseArgs(fs, args, 2, 3, "USER CODE1 CODE2")
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ func runResync(e *env, args []string) error {
 	case len(pos) == 2:
 		return usagef("missing CODE2 (give USER CODE1 CODE2, or USER - to read both codes from standard input)")
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func runResync(e *env, args []string) error {
 
 func runVerify(e *env, args []string) error {
 	fs := newFlags("verify")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	pos, err := parseArgs(fs, args, 2, 2, "USER CODE")
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func runVerify(e *env, args []string) error {
 			return err
 		}
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}
@@ -146,13 +146,13 @@ func readCodes(r io.Reader, n int) ([]string, error) {
 
 func runTest(e *env, args []string) error {
 	fs := newFlags("test")
-	db := fs.String("db", "", "")
+	sf := addStoreFlags(fs)
 	token := fs.String("token", "", "")
 	user, err := userOrToken(fs, args, token)
 	if err != nil {
 		return err
 	}
-	a, err := openAdmin(e, *db)
+	a, err := openAdmin(e, sf)
 	if err != nil {
 		return err
 	}

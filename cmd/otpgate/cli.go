@@ -23,6 +23,9 @@ type env struct {
 	now                                           func() time.Time
 	stdinTerminal, stdoutTerminal, stderrTerminal bool
 	readPassword                                  func(prompt string) ([]byte, error)
+	// configFile is the configuration file read when it exists and none
+	// is named: defaultConfigFile, or "" in tests.
+	configFile string
 }
 
 func (e *env) warnf(format string, args ...any) {

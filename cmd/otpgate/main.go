@@ -26,5 +26,6 @@ func osEnv() *env {
 		stdoutTerminal: term.IsTerminal(int(os.Stdout.Fd())),
 		stderrTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		readPassword:   readPasswordTTY,
+		configFile:     defaultConfigFile,
 	}
 }

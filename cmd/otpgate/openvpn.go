@@ -65,8 +65,8 @@ func runOpenVPN(e *env, args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	svc, closeStore, err := openService(ctx, serviceConfig{db: cfg.TokenDBPath, primary: env["otpgatePrimary"],
-		auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}}, e.now)
+	svc, closeStore, err := openService(ctx, e, serviceConfig{store: storeFlags{db: cfg.TokenDBPath}, primary: env["otpgatePrimary"],
+		auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}})
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,11 +10,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/daemon"
-	"otpgate.dev/otpgate/internal/datadir"
 )
-
-// defaultConfigFile is read when it exists and no --config is given.
-const defaultConfigFile = "/etc/otpgate/otpgate.toml"
 
 const serveUsage = `Usage:
     otpgate serve [--config FILE] [options]
@@ -76,32 +70,15 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 // load reads the configuration and applies the flags and environment over
 // it; the flags win.
 func (f *serveFlags) load(e *env) (*config.Config, error) {
-	path := f.config
-	if path == "" {
-		path = e.getenv("OTPGATE_CONFIG")
-	}
-	c := config.Default()
-	if path == "" {
-		if _, err := os.Stat(defaultConfigFile); err == nil {
-			path = defaultConfigFile
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-	}
-	if path != "" {
-		var err error
-		if c, err = config.Load(path); err != nil {
-			return nil, err
-		}
-	}
-	if v := e.getenv(datadir.EnvDB); v != "" && c.DB == "" {
-		c.DB = v
+	c, err := loadConfig(e, f.config, f.db)
+	if err != nil {
+		return nil, err
 	}
 	for _, o := range []struct {
 		dst *string
 		v   string
 	}{
-		{&c.DB, f.db}, {&c.RADIUS.Listen, f.radiusListen}, {&c.HTTP.Listen, f.httpListen},
+		{&c.RADIUS.Listen, f.radiusListen}, {&c.HTTP.Listen, f.httpListen},
 		{&c.Log.Level, f.logLevel}, {&c.Log.Format, f.logFormat},
 	} {
 		if o.v != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/datadir"
@@ -14,38 +13,35 @@ import (
 
 // serviceConfig names what the login service runs on.
 type serviceConfig struct {
-	db      string // store path; "" is the default data directory's
-	primary string // "none" (default), "htpasswd:/path" or "pam:service"
+	store   storeFlags // db "" is the configuration's or the data directory's
+	primary string     // "none" (default), "htpasswd:/path" or "pam:service"
 	auth    auth.Config
 }
 
 // openService opens the store and master key and returns the login service
 // and a function that closes them.
-func openService(ctx context.Context, c serviceConfig, now func() time.Time) (auth.Service, func() error, error) {
-	db := c.db
-	if db == "" {
-		var err error
-		if db, err = datadir.DBPath(); err != nil {
-			return nil, nil, err
-		}
+func openService(ctx context.Context, e *env, c serviceConfig) (auth.Service, func() error, error) {
+	loc, err := c.store.location(e)
+	if err != nil {
+		return nil, nil, err
 	}
 	chk, err := primary.Parse(c.primary)
 	if err != nil {
 		return nil, nil, err
 	}
-	keyPath, err := datadir.KeyPath(db)
+	keyPath, err := loc.KeyPath()
 	if err != nil {
 		return nil, nil, err
 	}
 	box, err := secretbox.Load(keyPath)
 	if err != nil {
-		return nil, nil, withHint(err, "enroll a user first (otpgate enroll USER --db %s), which creates the master key", db)
+		return nil, nil, withHint(err, "enroll a user first (otpgate enroll USER --db %s), which creates the master key", datadir.Redact(loc.DB))
 	}
-	st, err := storeopen.Open(ctx, db)
+	st, err := storeopen.Open(ctx, loc.DB)
 	if err != nil {
 		return nil, nil, err
 	}
 	c.auth.Primary = chk
-	eng := engine.New(st, box, engine.DefaultPolicy(), now)
-	return auth.New(c.auth, eng, st, now), st.Close, nil
+	eng := engine.New(st, box, loc.EnginePolicy(), e.now)
+	return auth.New(c.auth, eng, st, e.now), st.Close, nil
 }

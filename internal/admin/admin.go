@@ -43,41 +43,78 @@ type Admin struct {
 	now func() time.Time
 }
 
-// Open opens the existing database db (a SQLite file or a postgres:// URL)
-// and its master key file (datadir.KeyPath), refusing to create either.
-// now is the clock.
-func Open(ctx context.Context, db string, now func() time.Time) (*Admin, error) {
-	if err := checkPath(db); err != nil {
+// Location names a store, its master key and the policy its logins are
+// checked under: what otpgate serve's configuration file says, so that an
+// admin command acts on the daemon's store exactly as the daemon would.
+type Location struct {
+	DB      string         // a SQLite file or a postgres:// URL
+	KeyFile string         // the master key file; "" is datadir.KeyPath(DB)
+	Policy  *engine.Policy // nil is engine.DefaultPolicy()
+}
+
+// KeyPath returns the master key file of l.
+func (l Location) KeyPath() (string, error) {
+	if l.KeyFile != "" {
+		return l.KeyFile, nil
+	}
+	p, err := datadir.KeyPath(l.DB)
+	if err != nil {
+		return "", fmt.Errorf("admin: %w", err)
+	}
+	return p, nil
+}
+
+// EnginePolicy returns the policy of l, or the engine's default.
+func (l Location) EnginePolicy() engine.Policy {
+	if l.Policy != nil {
+		return *l.Policy
+	}
+	return engine.DefaultPolicy()
+}
+
+// exists refuses a database file that does not exist.
+func (l Location) exists() error {
+	if err := checkPath(l.DB); err != nil {
+		return err
+	}
+	if _, err := os.Stat(l.DB); !datadir.IsURL(l.DB) && errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %q", ErrNoDatabase, l.DB)
+	}
+	return nil
+}
+
+// Open opens the existing database and master key of l, refusing to create
+// either. now is the clock.
+func Open(ctx context.Context, l Location, now func() time.Time) (*Admin, error) {
+	if err := l.exists(); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(db); !datadir.IsURL(db) && errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %q", ErrNoDatabase, db)
-	}
-	keyPath, err := datadir.KeyPath(db)
+	keyPath, err := l.KeyPath()
 	if err != nil {
-		return nil, fmt.Errorf("admin: %w", err)
+		return nil, err
 	}
 	box, err := secretbox.Load(keyPath)
 	if err != nil {
-		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(db), err)
+		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(l.DB), err)
 	}
-	return open(ctx, db, box, now)
+	return open(ctx, l, box, now)
 }
 
 // OpenForEnroll opens db like Open, but creates the database and its master
 // key file when they do not exist yet. It never creates a key for a database
 // that already holds tokens: their secrets would not open under it.
-func OpenForEnroll(ctx context.Context, db string, now func() time.Time) (*Admin, error) {
-	if err := checkPath(db); err != nil {
+func OpenForEnroll(ctx context.Context, l Location, now func() time.Time) (*Admin, error) {
+	if err := checkPath(l.DB); err != nil {
 		return nil, err
 	}
-	keyPath, err := datadir.KeyPath(db)
+	db := l.DB
+	keyPath, err := l.KeyPath()
 	if err != nil {
-		return nil, fmt.Errorf("admin: %w", err)
+		return nil, err
 	}
 	box, err := secretbox.Load(keyPath)
 	if err == nil {
-		return open(ctx, db, box, now)
+		return open(ctx, l, box, now)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(db), err)
@@ -92,7 +129,7 @@ func OpenForEnroll(ctx context.Context, db string, now func() time.Time) (*Admin
 	if err != nil {
 		return nil, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(db), err)
 	}
-	return open(ctx, db, box, now)
+	return open(ctx, l, box, now)
 }
 
 func checkPath(db string) error {
@@ -123,12 +160,12 @@ func hasTokens(ctx context.Context, db string) (bool, error) {
 	return false, nil
 }
 
-func open(ctx context.Context, db string, box *secretbox.Box, now func() time.Time) (*Admin, error) {
-	st, err := storeopen.Open(ctx, db)
+func open(ctx context.Context, l Location, box *secretbox.Box, now func() time.Time) (*Admin, error) {
+	st, err := storeopen.Open(ctx, l.DB)
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
-	eng := engine.New(st, box, engine.DefaultPolicy(), now)
+	eng := engine.New(st, box, l.EnginePolicy(), now)
 	return &Admin{st: st, box: box, eng: eng, now: now}, nil
 }
 

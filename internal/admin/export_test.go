@@ -23,7 +23,7 @@ var exportNow = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 func exportAdmin(t *testing.T, specs []enroll.Spec, extra func(*store.Token)) *Admin {
 	t.Helper()
 	ctx := context.Background()
-	a, err := OpenForEnroll(ctx, filepath.Join(t.TempDir(), "otpgate.db"), func() time.Time { return exportNow })
+	a, err := OpenForEnroll(ctx, Location{DB: filepath.Join(t.TempDir(), "otpgate.db")}, func() time.Time { return exportNow })
 	if err != nil {
 		t.Fatal(err)
 	}

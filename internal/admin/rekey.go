@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"otpgate.dev/otpgate/internal/datadir"
 	"otpgate.dev/otpgate/internal/enroll"
@@ -14,25 +12,22 @@ import (
 	"otpgate.dev/otpgate/internal/storeopen"
 )
 
-// Rekey rotates the master key of db: a new random key file, every token
+// Rekey rotates the master key of l: a new random key file, every token
 // secret resealed under it in one transaction, then the old key removed. An
 // interrupted rotation (the old key still beside the new one) is finished
 // instead of starting another. It returns how many tokens were resealed.
-func Rekey(ctx context.Context, db string) (int, error) {
-	if err := checkPath(db); err != nil {
+func Rekey(ctx context.Context, l Location) (int, error) {
+	if err := l.exists(); err != nil {
 		return 0, err
 	}
-	if _, err := os.Stat(db); !datadir.IsURL(db) && errors.Is(err, fs.ErrNotExist) {
-		return 0, fmt.Errorf("%w at %q", ErrNoDatabase, db)
-	}
-	keyPath, err := datadir.KeyPath(db)
+	keyPath, err := l.KeyPath()
 	if err != nil {
-		return 0, fmt.Errorf("admin: %w", err)
+		return 0, err
 	}
 	if _, err := secretbox.Load(keyPath); err != nil {
-		return 0, fmt.Errorf("admin: master key of %q: %w", db, err)
+		return 0, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(l.DB), err)
 	}
-	st, err := storeopen.Open(ctx, db)
+	st, err := storeopen.Open(ctx, l.DB)
 	if err != nil {
 		return 0, fmt.Errorf("admin: %w", err)
 	}

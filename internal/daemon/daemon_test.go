@@ -17,14 +17,14 @@ func TestPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := policy(c)
+	p := c.Policy.Engine()
 	want := engine.DefaultPolicy()
 	want.MaxFailures, want.LockFor, want.TOTPBack, want.TOTPForward = 0, 0, 5, 5
 	if p != want {
 		t.Errorf("policy = %+v; want %+v", p, want)
 	}
-	if p := policy(config.Default()); p != engine.DefaultPolicy() {
-		t.Errorf("policy(default) = %+v; want the engine's defaults", p)
+	if p := config.Default().Policy.Engine(); p != engine.DefaultPolicy() {
+		t.Errorf("Policy.Engine() of the default = %+v; want the engine's defaults", p)
 	}
 }
 

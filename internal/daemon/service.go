@@ -15,32 +15,13 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 )
 
-// policy returns the engine policy c asks for.
-func policy(c *config.Config) engine.Policy {
-	p := engine.DefaultPolicy()
-	set := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&p.HOTPWindow, c.Policy.HOTPWindow)
-	set(&p.TOTPBack, c.Policy.TOTPBack)
-	set(&p.TOTPForward, c.Policy.TOTPForward)
-	set(&p.MaxFailures, c.Policy.MaxFailures)
-	set(&p.ResyncWindow, c.Policy.ResyncWindow)
-	if c.Policy.LockFor != nil {
-		p.LockFor = c.Policy.LockFor.Duration
-	}
-	return p
-}
-
 // newService builds the login service c describes over st.
 func newService(c *config.Config, st store.Store, box *secretbox.Box, now func() time.Time) (auth.Service, error) {
 	chk, err := primary.Parse(c.Auth.Primary)
 	if err != nil {
 		return nil, err
 	}
-	eng := engine.New(st, box, policy(c), now)
+	eng := engine.New(st, box, c.Policy.Engine(), now)
 	return auth.New(auth.Config{
 		Primary:      chk,
 		ChallengeTTL: c.Auth.ChallengeTimeout.Duration,
