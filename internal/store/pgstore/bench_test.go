@@ -103,29 +103,23 @@ var tokenColumns = []string{"id", "user_name", "type", "enabled", "comment", "se
 
 // BenchmarkCommitSuccessParallel: storetest.BenchCommitSuccess.
 func BenchmarkCommitSuccessParallel(b *testing.B) {
-	db := benchDBs(b)
-	for _, n := range storetest.BenchSizes {
-		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			storetest.BenchCommitSuccess(b, openBench(b, db(n)), n, benchTokenID)
-		})
-	}
+	storetest.BenchBySize(b, benchStores(b), benchTokenID, storetest.BenchCommitSuccess)
 }
 
 // BenchmarkLoginParallel: storetest.BenchLogin.
 func BenchmarkLoginParallel(b *testing.B) {
-	db := benchDBs(b)
-	for _, n := range storetest.BenchSizes {
-		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			storetest.BenchLogin(b, openBench(b, db(n)), n, benchTokenID)
-		})
-	}
+	storetest.BenchBySize(b, benchStores(b), benchTokenID, storetest.BenchLogin)
 }
 
-func openBench(b *testing.B, db string) *Store {
-	s, err := Open(context.Background(), db)
-	if err != nil {
-		b.Fatal(err)
+// benchStores opens a store on a database of n tokens, made once per run.
+func benchStores(b *testing.B) func(b *testing.B, n int) store.Store {
+	db := benchDBs(b)
+	return func(b *testing.B, n int) store.Store {
+		s, err := Open(context.Background(), db(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
 	}
-	b.Cleanup(func() { s.Close() })
-	return s
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
@@ -20,6 +21,15 @@ var BenchSizes = []int{10_000, 1_000_000}
 // BenchClients is how many operations are in flight at once: group commit
 // and connection pools turn concurrency into batches.
 const BenchClients = 1024
+
+// BenchBySize runs bench once for each of BenchSizes, on the store open
+// returns holding that many tokens, named id(0..n-1).
+func BenchBySize(b *testing.B, open func(b *testing.B, n int) store.Store, id func(int) string,
+	bench func(b *testing.B, s store.Store, n int, id func(int) string)) {
+	for _, n := range BenchSizes {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) { bench(b, open(b, n), n, id) })
+	}
+}
 
 // BenchCommitSuccess measures replay-safe commits on s, which holds n
 // tokens named id(0..n-1): each op is one CommitSuccess of a fresh, higher
