@@ -20,11 +20,11 @@ func parseOATH(s string, o *Options) (*Spec, error) {
 	spec := &Spec{Mode: o.Mode, Params: defaultParams(alg), head: s}
 	if o.Mode == HOTP {
 		if i := strings.LastIndexByte(body, ','); i >= 0 {
-			c, err := parseCounter(body[i+1:], o)
+			c, form, err := parseCounter(body[i+1:], o)
 			if err != nil {
 				return nil, err
 			}
-			spec.Counter = c
+			spec.Counter, spec.counterForm = c, form
 			spec.head = s[:len(s)-len(body)+i]
 			body = body[:i]
 		}
@@ -39,24 +39,55 @@ func parseOATH(s string, o *Options) (*Spec, error) {
 
 // parseCounter reads a counter the way C's strtol(s, &end, 0) does, as
 // OpenConnect does: leading white space, then decimal, 0x hex or 0 octal, then
-// nothing but white space.
-func parseCounter(s string, o *Options) (uint64, error) {
+// nothing but white space. It also returns how the counter was written, so
+// that write-back keeps that form.
+func parseCounter(s string, o *Options) (uint64, counterForm, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return 0, fmt.Errorf("tokenspec: the HOTP counter after the last ',' is empty (accepted: a decimal number, 0x hex or 0-prefixed octal)")
+		return 0, counterForm{}, fmt.Errorf("tokenspec: the HOTP counter after the last ',' is empty (accepted: a decimal number, 0x hex or 0-prefixed octal)")
 	}
 	if t[0] == '-' {
-		return 0, fmt.Errorf("tokenspec: the HOTP counter %q is negative", t)
+		return 0, counterForm{}, fmt.Errorf("tokenspec: the HOTP counter %q is negative", t)
 	}
-	t = strings.TrimPrefix(t, "+")
+	form := counterForm{lead: s[:len(s)-len(strings.TrimLeftFunc(s, unicode.IsSpace))]}
+	if t[0] == '+' {
+		form.lead, t = form.lead+"+", t[1:]
+	}
 	c, err := strconv.ParseUint(t, 0, 63)
 	if err != nil || strings.Contains(t, "_") || strings.HasPrefix(strings.ToLower(t), "0b") || strings.HasPrefix(strings.ToLower(t), "0o") {
-		return 0, fmt.Errorf("tokenspec: the HOTP counter %q is not a number below 2^63 (accepted: decimal, 0x hex or 0-prefixed octal)", t)
+		return 0, counterForm{}, fmt.Errorf("tokenspec: the HOTP counter %q is not a number below 2^63 (accepted: decimal, 0x hex or 0-prefixed octal)", t)
 	}
-	if len(t) > 1 && t[0] == '0' && t[1] != 'x' && t[1] != 'X' {
+	switch {
+	case len(t) > 1 && (t[1] == 'x' || t[1] == 'X'):
+		form.prefix, form.base = t[:2], 16
+		form.upper = strings.ToLower(t[2:]) != t[2:] && strings.ToUpper(t[2:]) == t[2:]
+	case len(t) > 1 && t[0] == '0':
+		form.prefix, form.base = "0", 8
 		o.warn("the HOTP counter %q starts with 0 and is read as octal (%d), as OpenConnect does", t, c)
 	}
-	return c, nil
+	return c, form, nil
+}
+
+// counterForm is how a ",COUNTER" suffix was written: the white space and
+// sign before it, and decimal, "0x"/"0X" hex (in upper or lower case) or
+// "0" octal. Its zero value is plain decimal.
+type counterForm struct {
+	lead, prefix string
+	base         int // 0 means 10
+	upper        bool
+}
+
+// format writes c in the form f.
+func (f counterForm) format(c uint64) string {
+	base := f.base
+	if base == 0 {
+		base = 10
+	}
+	digits := strconv.FormatUint(c, base)
+	if f.upper {
+		digits = strings.ToUpper(digits)
+	}
+	return f.lead + f.prefix + digits
 }
 
 // decodeSecret decodes the secret part of an OpenConnect spec.

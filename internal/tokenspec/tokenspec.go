@@ -14,7 +14,7 @@
 //	0x53656372657453656372657421  hex (lower-case x, as OpenConnect)
 //	base32:KNSWG4TFORJWKY3SMV2CC  base32, padded or not, any case, spaces ignored
 //	sha256:FORM                   sha1:, sha256: or sha512: before any form
-//	FORM,COUNTER                  HOTP counter: decimal, 0x hex or 0 octal (strtol base 0)
+//	FORM,COUNTER                  HOTP counter: decimal, 0x hex or 0 octal (strtol base 0), written back in the same base
 //	otpauth://totp/LABEL?secret=  Key URI: secret, issuer, algorithm, digits, period, counter
 //	<?xml ...                     PSKC document, plain or encrypted
 //
@@ -89,10 +89,11 @@ type Spec struct {
 	// digit count or period (otpauth, PSKC), as opposed to the defaults.
 	DigitsGiven, PeriodGiven bool
 
-	orig string      // the spec as parsed, trailing white space removed
-	head string      // raw/hex/base32: the text before the counter, as written
-	uri  *keyURI     // otpauth
-	doc  *pskcSource // PSKC
+	orig        string      // the spec as parsed, trailing white space removed
+	head        string      // raw/hex/base32: the text before the counter, as written
+	counterForm counterForm // raw/hex/base32: how the counter was written
+	uri         *keyURI     // otpauth
+	doc         *pskcSource // PSKC
 }
 
 // Options guide Parse.
@@ -193,5 +194,5 @@ func (s *Spec) Encode() (string, error) {
 	case PSKC:
 		return s.doc.encode(s.Counter)
 	}
-	return fmt.Sprintf("%s,%d", s.head, s.Counter), nil
+	return s.head + "," + s.counterForm.format(s.Counter), nil
 }

@@ -88,8 +88,14 @@ func TestEncode(t *testing.T) {
 		{HOTP, "SecretSecret!,99", "SecretSecret!,101"},
 		{HOTP, "SecretSecret!", "SecretSecret!,2"},
 		{HOTP, "sha256:0x3132,0", "sha256:0x3132,2"},
-		{HOTP, "SHA512:base32:knswg4tforjwky3smv2cc,0x10", "SHA512:base32:knswg4tforjwky3smv2cc,18"},
-		{HOTP, "0x3132,010", "0x3132,10"},
+		{HOTP, "SHA512:base32:knswg4tforjwky3smv2cc,0x10", "SHA512:base32:knswg4tforjwky3smv2cc,0x12"},
+		{HOTP, "0x3132,010", "0x3132,012"},
+		{HOTP, "0x3132,0", "0x3132,2"},
+		{HOTP, "0x3132,00", "0x3132,02"},
+		{HOTP, "0x3132,0xfe", "0x3132,0x100"},
+		{HOTP, "0x3132,0XAE", "0x3132,0XB0"},
+		{HOTP, "0x3132,0xaB", "0x3132,0xad"},
+		{HOTP, "0x3132, +7 ", "0x3132, +9"},
 		{HOTP, "a,b,c,7", "a,b,c,9"},
 		{HOTP, "otpauth://hotp/VPN:alice?secret=GEZDGNBV&counter=5&issuer=VPN#frag", "otpauth://hotp/VPN:alice?secret=GEZDGNBV&counter=7&issuer=VPN#frag"},
 		{HOTP, "otpauth://hotp/VPN:alice?secret=GEZDGNBV", "otpauth://hotp/VPN:alice?secret=GEZDGNBV&counter=2"},
@@ -210,7 +216,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Encode(%q)) = %q: %v", spec, enc, err)
 		}
-		if !bytes.Equal(back.Key, s.Key) || back.Params != s.Params || back.Counter != s.Counter {
+		if !bytes.Equal(back.Key, s.Key) || back.Params != s.Params || back.Counter != s.Counter || back.counterForm != s.counterForm {
 			t.Fatalf("round trip of %q changed the token: %+v -> %+v", spec, s, back)
 		}
 	})
