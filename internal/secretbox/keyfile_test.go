@@ -95,7 +95,7 @@ func TestLoadOrCreate(t *testing.T) {
 	if got, err := again.Open(sealed, nil); err != nil || string(got) != "seed" {
 		t.Errorf("Open after reloading = %q, %v", got, err)
 	}
-	if leftovers, _ := filepath.Glob(path + ".tmp-*"); len(leftovers) != 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".master.key.tmp-*")); len(leftovers) != 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
 }
@@ -134,6 +134,10 @@ func TestRekey(t *testing.T) {
 	}
 	aad := AAD("tok", "secret")
 	sealedOld := first.Seal([]byte("seed"), aad)
+	// A read-only key stays read-only: the new file takes the old one's mode.
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
 
 	rot, err := Rekey(path)
 	if err != nil {
@@ -142,8 +146,8 @@ func TestRekey(t *testing.T) {
 	if rot.Fingerprint() == first.Fingerprint() || !rot.Rotating() {
 		t.Fatalf("Rekey gave fingerprint %s, rotating %v; want a new key with the old one kept", rot.Fingerprint(), rot.Rotating())
 	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("new key file mode = %v, %v; want 0600", fi.Mode(), err)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o400 {
+		t.Errorf("new key file mode = %v, %v; want the old key's 0400", fi.Mode(), err)
 	}
 	if _, err := Rekey(path); !errors.Is(err, ErrRekeyPending) {
 		t.Errorf("Rekey during a rotation = %v; want ErrRekeyPending", err)
@@ -192,4 +196,24 @@ func TestLoadRefusesLooseOldKey(t *testing.T) {
 	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("Load with a world-readable %s = %v; want a refusal", OldSuffix, err)
 	}
+}
+
+// FuzzParseKey: a key file is taken only when it holds exactly one raw key,
+// and a refusal never quotes the file's contents.
+func FuzzParseKey(f *testing.F) {
+	f.Add(testKey())
+	f.Add([]byte("not a key!!\n"))
+	f.Add(bytes.Repeat([]byte{'k'}, KeySize+1))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := bytes.Clone(data)
+		key, err := parseKey("master.key", data)
+		switch {
+		case len(in) == KeySize && (err != nil || !bytes.Equal(key, in)):
+			t.Fatalf("parseKey(%d bytes) = %v; want the key", len(in), err)
+		case len(in) != KeySize && err == nil:
+			t.Fatalf("parseKey(%d bytes) took it as a key", len(in))
+		case err != nil && len(in) >= 4 && strings.Contains(err.Error(), string(in)):
+			t.Fatalf("parseKey error %q quotes the file", err)
+		}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"otpgate.dev/otpgate/internal/atomicfile"
 )
 
 // ErrRekeyPending is returned by Rekey when an earlier rotation of the same
@@ -15,7 +17,7 @@ var ErrRekeyPending = errors.New("secretbox: an earlier master key rotation is u
 
 // Rekey starts a rotation of the master key file at path. It keeps the
 // current key as path+".old", writes a new random key to path atomically
-// (a synced temporary file renamed over it), and returns a Box that seals
+// (atomicfile.Replace), and returns a Box that seals
 // under the new key and opens under both.
 //
 // The caller then reseals every value with Box.Reseal in one transaction
@@ -36,6 +38,12 @@ func Rekey(path string) (*Box, error) {
 		return nil, err
 	}
 	defer clear(old)
+	// The new key file keeps the old one's owner and mode, so that whoever
+	// could read the old key (the daemon's user) can read the new.
+	like, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("secretbox: master key: %w", err)
+	}
 	dir := filepath.Dir(path)
 	// A link, not a copy: atomic, and it fails if .old appeared meanwhile.
 	if err := os.Link(path, path+OldSuffix); err != nil {
@@ -45,32 +53,18 @@ func Rekey(path string) (*Box, error) {
 		return nil, fmt.Errorf("secretbox: keep previous master key: %w", err)
 	}
 	// The previous key must be on disk before the new one replaces it.
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		os.Remove(path + OldSuffix)
 		return nil, err
 	}
 	key := make([]byte, KeySize)
 	rand.Read(key)
 	defer clear(key)
-	if err := replaceKeyFile(path, key); err != nil {
+	if err := atomicfile.Replace(path, key, like); err != nil {
 		os.Remove(path + OldSuffix) // path still holds the previous key
-		return nil, err
+		return nil, fmt.Errorf("secretbox: replace master key: %w", err)
 	}
 	return New(key, old)
-}
-
-// replaceKeyFile writes key to path through a synced temporary file and a
-// rename, so that path holds the old key or the new one, never a mix.
-func replaceKeyFile(path string, key []byte) error {
-	tmp, err := writeTemp(path, key)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("secretbox: replace master key: %w", err)
-	}
-	return syncDir(filepath.Dir(path))
 }
 
 // FinishRekey ends a rotation: it removes path+".old". Call it only after
@@ -84,5 +78,5 @@ func FinishRekey(path string) error {
 	if err != nil {
 		return fmt.Errorf("secretbox: remove previous master key: %w", err)
 	}
-	return syncDir(filepath.Dir(path))
+	return atomicfile.SyncDir(filepath.Dir(path))
 }
