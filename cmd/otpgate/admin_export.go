@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"otpgate.dev/otpgate/internal/admin"
+	"otpgate.dev/otpgate/internal/atomicfile"
+	"otpgate.dev/otpgate/internal/client"
 	"otpgate.dev/otpgate/internal/pskc"
 )
 
@@ -191,7 +193,7 @@ func pskcEncryption(f *exportFlags) (pskc.EncodeOptions, error) {
 	var opts pskc.EncodeOptions
 	switch {
 	case f.keyFile != "":
-		key, _, err := readHexKeyFile(f.keyFile)
+		key, err := client.ReadHexKeyFile(f.keyFile)
 		if err != nil {
 			return opts, err
 		}
@@ -201,7 +203,7 @@ func pskcEncryption(f *exportFlags) (pskc.EncodeOptions, error) {
 		}
 		opts.Key = key
 	case f.pwFile != "":
-		pw, err := readSecretFile(f.pwFile)
+		pw, err := client.ReadSecretFile(f.pwFile)
 		if err != nil {
 			return opts, err
 		}
@@ -255,54 +257,20 @@ func publish(e *env, f *exportFlags, record func() error, data []byte) error {
 		_, err := e.stdout.Write(data)
 		return err
 	}
-	tmp, err := writeExportTemp(f.out, data)
+	tmp, err := atomicfile.Prepare(f.out, data, nil)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
+	defer tmp.Discard()
 	if err := record(); err != nil {
 		return err
 	}
 	if f.force {
-		err = os.Rename(tmp, f.out)
-	} else {
-		err = os.Link(tmp, f.out)
+		return tmp.Rename()
 	}
+	err = tmp.Link()
 	if errors.Is(err, fs.ErrExist) {
 		return withHint(fmt.Errorf("%s exists; not overwriting it", f.out), "give --force to replace it, or another --out")
 	}
-	if err != nil {
-		return err
-	}
-	return syncExportDir(filepath.Dir(f.out))
-}
-
-// writeExportTemp writes data to a new 0600 file in the directory of path
-// and returns its name.
-func writeExportTemp(path string, data []byte) (string, error) {
-	fh, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return "", err
-	}
-	_, err = fh.Write(data)
-	if err == nil {
-		err = fh.Sync()
-	}
-	if cerr := fh.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(fh.Name())
-		return "", err
-	}
-	return fh.Name(), nil
-}
-
-func syncExportDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return err
 }

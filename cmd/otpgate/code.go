@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
-	"strings"
-	"time"
 
 	"otpgate.dev/otpgate/internal/client"
-	"otpgate.dev/otpgate/internal/tokenspec"
+	"otpgate.dev/otpgate/internal/securid"
+	"otpgate.dev/otpgate/internal/ykoath"
 )
 
 const codeUsage = `Usage:
@@ -83,15 +79,24 @@ func init() {
 	register(&command{name: "code", short: "print the one-time code for a token (OpenConnect --token-mode)", usage: codeUsage, run: runCode})
 }
 
+// openOATHCard connects to the YubiKey for --token-mode yubioath; nil
+// opens the first PC/SC reader with the OATH applet. Tests replace it with
+// the simulator.
+var openOATHCard func() (client.Card, error)
+
+// codeFlags are the flags that name a token and unlock it, shared by
+// `otpgate code`, `otpgate openvpn client` and `otpgate token import`, and
+// those of `otpgate code` that say which codes.
 type codeFlags struct {
-	mode, secret, at, keyID string
+	mode, secret, keyID     string
+	digits, period          int
 	pskcKeyFile, pskcPwFile string
 	passwordFile, pinFile   string // --token-mode rsa
 	pwFlag                  string // the flag that sets passwordFile
 	devid                   string
-	counter                 string
+	at, counter             string
 	next, json              bool
-	window, digits, period  int
+	window                  int
 }
 
 func runCode(e *env, args []string) error {
@@ -106,17 +111,24 @@ func runCode(e *env, args []string) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	res, err := f.codes(e)
+	q, err := f.query(e)
 	if err != nil {
 		return err
+	}
+	tok, err := f.open(e)
+	if err != nil {
+		return err
+	}
+	res, err := tok.Codes(q)
+	if err != nil {
+		return f.clientError(err)
 	}
 	return printCodes(e.stdout, res, f.json)
 }
 
-// addTokenFlags registers the flags that name a token and unlock it, shared
-// by `otpgate code` and `otpgate openvpn client`. pwFlag names the flag of
-// the SecurID token's password file, which `openvpn client` keeps apart from
-// the VPN password.
+// addTokenFlags registers the flags that name a token and unlock it. pwFlag
+// names the flag of the SecurID token's password file, which `openvpn
+// client` keeps apart from the VPN password.
 func (f *codeFlags) addTokenFlags(fs *flag.FlagSet, pwFlag string) {
 	fs.StringVar(&f.mode, "token-mode", "", "")
 	fs.StringVar(&f.secret, "token-secret", "", "")
@@ -131,158 +143,85 @@ func (f *codeFlags) addTokenFlags(fs *flag.FlagSet, pwFlag string) {
 	fs.StringVar(&f.devid, "devid", "", "")
 }
 
-// codes generates the codes f asks for in any token mode, saving an HOTP
-// counter in its token file first.
-func (f *codeFlags) codes(e *env) (*client.Result, error) {
-	if isDeviceMode(f.mode) {
-		return deviceCodes(e, f)
-	}
-	req, err := f.request(e)
+// open resolves the token the flags name. A secret on the command line is
+// visible to other users through ps(1), so an interactive user is told of
+// the safer ways.
+func (f *codeFlags) open(e *env) (*client.Token, error) {
+	mode, err := client.ParseMode(f.mode)
 	if err != nil {
-		return nil, err
+		return nil, f.clientError(err)
 	}
-	res, err := client.Generate(*req)
-	if err != nil {
-		return nil, err
+	if _, isFile := client.FilePath(f.secret); f.secret != "" && f.secret != "-" && !isFile && mode != client.YubiOATH && e.stderrTerminal {
+		e.hintf("a secret on the command line can be read by other local users; use --token-secret @FILE, --token-secret - (stdin) or $%s", client.EnvTokenSecret)
 	}
-	if res.NextCounter != nil && !res.Saved && req.Counter == nil {
-		e.warnf("the HOTP counter is now %d but is not saved anywhere; keep the token in a file (--token-secret @FILE) so that it is", *res.NextCounter)
-	}
-	return res, nil
+	tok, err := client.Open(client.Source{
+		Mode: mode, Secret: f.secret, Digits: f.digits, Period: f.period, KeyID: f.keyID,
+		PSKCKeyFile: f.pskcKeyFile, PSKCPasswordFile: f.pskcPwFile,
+		PasswordFile: f.passwordFile, PINFile: f.pinFile, DeviceID: f.devid,
+		OpenCard: openOATHCard, Env: e.client(),
+	})
+	return tok, f.clientError(err)
 }
 
-func (f *codeFlags) request(e *env) (*client.Request, error) {
-	mode, err := parseMode(f.mode)
-	if err != nil {
-		return nil, err
+// query is the codes the flags of `otpgate code` ask for.
+func (f *codeFlags) query(e *env) (client.Query, error) {
+	q := client.Query{Now: e.now(), Next: f.next, Count: f.window + 1}
+	if f.window < 0 || f.window >= client.MaxCount {
+		return q, usagef("--window must be from 0 to %d", client.MaxCount-1)
 	}
-	if f.window < 0 || f.window > 1000 {
-		return nil, usagef("--window must be from 0 to 1000")
-	}
-	if f.digits != 0 && (f.digits < 6 || f.digits > 10) {
-		return nil, usagef("--digits must be from 6 to 10")
-	}
-	if f.period < 0 || f.period > 86400 {
-		return nil, usagef("--period must be from 1 to 86400 seconds")
-	}
-	secret, err := f.secretText(e)
-	if err != nil {
-		return nil, err
-	}
-	req := &client.Request{Mode: mode, Secret: secret, Now: e.now(), Next: f.next, Count: f.window + 1, Digits: f.digits, Period: f.period}
+	var err error
 	if f.at != "" {
-		if req.Now, err = parseTime(f.at); err != nil {
-			return nil, err
+		if q.Now, err = client.ParseTime(f.at); err != nil {
+			return q, f.clientError(err)
 		}
 	}
 	if f.counter != "" {
 		c, err := strconv.ParseUint(f.counter, 10, 63)
 		if err != nil {
-			return nil, usagef("--counter must be a decimal number below 2^63")
+			return q, usagef("--counter must be a decimal number below 2^63")
 		}
-		req.Counter = &c
+		q.Counter = &c
 	}
-	req.Spec = tokenspec.Options{Mode: mode, KeyID: f.keyID, Warn: func(m string) { e.warnf("%s", m) }, Unlock: f.unlocker(e)}
-	return req, nil
+	return q, nil
 }
 
-func parseMode(s string) (tokenspec.Mode, error) {
-	switch strings.ToLower(s) {
-	case "":
-		return tokenspec.ModeUnknown, nil
-	case "totp":
-		return tokenspec.TOTP, nil
-	case "hotp":
-		return tokenspec.HOTP, nil
-	}
-	return 0, usagef("unknown token mode %q (accepted: totp, hotp, rsa, yubioath)", s)
+// client is the process around a token, for package client.
+func (e *env) client() client.Env {
+	return client.Env{Getenv: e.getenv, Stdin: e.stdin, Ask: e.readPassword, Warn: func(m string) { e.warnf("%s", m) }}
 }
 
-// secretText finds the token spec: the flag, standard input for "-", or the
-// environment. A secret given on the command line is visible to other users
-// through ps(1), so an interactive user is told of the safer ways.
-func (f *codeFlags) secretText(e *env) (string, error) {
-	switch {
-	case f.secret == "-":
-		return readSpec(e.stdin)
-	case f.secret != "":
-		if _, isFile := client.FilePath(f.secret); !isFile && e.stderrTerminal {
-			e.hintf("a secret on the command line can be read by other local users; use --token-secret @FILE, --token-secret - (stdin) or $OTPGATE_TOKEN_SECRET")
-		}
-		return f.secret, nil
-	case e.getenv("OTPGATE_TOKEN_SECRET") != "":
-		return e.getenv("OTPGATE_TOKEN_SECRET"), nil
-	}
-	return "", &usageError{msg: "no token secret given", hint: "give --token-secret SPEC, --token-secret @FILE, --token-secret - (stdin) or set OTPGATE_TOKEN_SECRET"}
-}
-
-func readSpec(r io.Reader) (string, error) {
-	data, err := io.ReadAll(io.LimitReader(bufio.NewReader(r), tokenspec.MaxSpecSize+1))
-	if err != nil {
-		return "", fmt.Errorf("read the token secret from standard input: %w", err)
-	}
-	if len(data) > tokenspec.MaxSpecSize {
-		return "", fmt.Errorf("the token secret on standard input is larger than %d bytes", tokenspec.MaxSpecSize)
-	}
-	return string(data), nil
-}
-
-// parseTime accepts Unix seconds (optionally after '@', as oathtool does)
-// or RFC 3339.
-func parseTime(s string) (time.Time, error) {
-	if n, err := strconv.ParseInt(strings.TrimPrefix(s, "@"), 10, 64); err == nil {
-		return time.Unix(n, 0).UTC(), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, usagef("--time %q is neither Unix seconds nor RFC 3339 (e.g. 1700000000 or 2026-11-23T10:00:00Z)", s)
-}
-
-// unlocker supplies the key or password of an encrypted PSKC document: from
-// a file, the environment, or the terminal.
+// unlocker supplies the key or password of an encrypted PSKC document, for
+// `otpgate import` too.
 func (f *codeFlags) unlocker(e *env) func([]string) ([]byte, []byte, error) {
+	unlock := e.client().PSKCUnlock(f.pskcKeyFile, f.pskcPwFile)
 	return func(names []string) ([]byte, []byte, error) {
-		if f.pskcKeyFile != "" {
-			return readHexKeyFile(f.pskcKeyFile)
-		}
-		if f.pskcPwFile != "" {
-			pw, err := os.ReadFile(f.pskcPwFile)
-			return nil, []byte(strings.TrimRight(string(pw), "\r\n")), err
-		}
-		if k := e.getenv("OTPGATE_PSKC_KEY"); k != "" {
-			key, err := hex.DecodeString(strings.TrimSpace(k))
-			if err != nil {
-				return nil, nil, errors.New("$OTPGATE_PSKC_KEY is not hex")
-			}
-			return key, nil, nil
-		}
-		if pw := e.getenv("OTPGATE_PSKC_PASSWORD"); pw != "" {
-			return nil, []byte(pw), nil
-		}
-		prompt := "PSKC password"
-		if len(names) > 0 {
-			prompt += " for " + strings.Join(names, ", ")
-		}
-		pw, err := e.readPassword(prompt + ": ")
-		if err != nil {
-			return nil, nil, withHint(fmt.Errorf("the PSKC document is encrypted and no key or password was given: %w", err),
-				"give --pskc-key-file, --pskc-password-file, $OTPGATE_PSKC_KEY or $OTPGATE_PSKC_PASSWORD")
-		}
-		return nil, pw, nil
+		key, pw, err := unlock(names)
+		return key, pw, f.clientError(err)
 	}
 }
 
-func readHexKeyFile(path string) ([]byte, []byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
+// clientError gives an error of package client the CLI's form: a usage
+// error exits 2, and a missing or wrong password gets the hint that says
+// how to give the right one.
+func (f *codeFlags) clientError(err error) error {
+	var ue *client.UsageError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return &usageError{msg: ue.Msg, hint: ue.Hint}
+	case errors.Is(err, client.ErrPSKCLocked):
+		return withHint(err, "give --pskc-key-file, --pskc-password-file, $%s or $%s", client.EnvPSKCKey, client.EnvPSKCPassword)
+	case errors.Is(err, securid.ErrBadPassword):
+		return withHint(err, "give the token's password with --%s FILE or $%s", f.pwFlag, client.EnvRSAPassword)
+	case errors.Is(err, securid.ErrBadDeviceID):
+		return withHint(err, "give the device ID the token was issued to with --devid ID or $%s", client.EnvRSADeviceID)
+	case errors.Is(err, securid.ErrBadPIN):
+		return withHint(err, "give the PIN with --pin-file FILE or $%s", client.EnvRSAPIN)
+	case errors.Is(err, ykoath.ErrWrongPassword), errors.Is(err, client.ErrOATHLocked):
+		return withHint(err, "give the YubiKey OATH password in $%s or on a terminal", client.EnvYubiKeyPassword)
 	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s does not hold a hex key", path)
-	}
-	return key, nil, nil
+	return err
 }
 
 func printCodes(w io.Writer, res *client.Result, asJSON bool) error {

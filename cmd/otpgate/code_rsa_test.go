@@ -156,6 +156,10 @@ func TestCodeRSAWrongSecrets(t *testing.T) {
 	s := newStoken(t)
 	withPw := s.issue(6, 30, 0, "--new-password=right one")
 	withDev := s.issue(6, 30, 0, "--new-devid=deadbeef")
+	exposed := s.write("exposed.pw", "right one\n")
+	if err := os.Chmod(exposed, 0o640); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, secret string
 		vars         map[string]string
@@ -164,6 +168,7 @@ func TestCodeRSAWrongSecrets(t *testing.T) {
 	}{
 		{"wrong password", withPw, map[string]string{"OTPGATE_RSA_PASSWORD": "wrong guess"}, nil, "wrong password", "wrong guess"},
 		{"no password", withPw, nil, nil, "needs a password", ""},
+		{"exposed password file", withPw, nil, []string{"--password-file", exposed}, "mode 0640: group or others may read or write it", ""},
 		{"wrong device ID", withDev, nil, []string{"--devid", "cafef00d"}, "wrong device ID", ""},
 		{"bad PIN", withPw, map[string]string{"OTPGATE_RSA_PASSWORD": "right one", "OTPGATE_RSA_PIN": "12x"}, nil, "PIN must be", "12x"},
 	}

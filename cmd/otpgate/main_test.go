@@ -73,7 +73,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{[]string{"code", "--time", "yesterday", "--token-mode", "totp", "--token-secret", "x"}, 2, "", "--time"},
 		{[]string{"code", "--token-mode", "totp", "--token-secret", "0x123"}, 1, "", "odd number of digits"},
 		{[]string{"code", "--token-mode", "hotp", "--token-secret", "@/nonexistent/token"}, 1, "", "no such file"},
-		{[]string{"code", "--token-mode", "hotp", "--token-secret", "@"}, 1, "", "no file name"},
+		{[]string{"code", "--token-mode", "hotp", "--token-secret", "@"}, 2, "", "no file name"},
 		{[]string{"code", "--token-mode", "totp", "--next", "--token-secret", "12345678901234567890"}, 0, "359152\n", ""},
 		{[]string{"code", "--token-mode", "hotp", "--next", "--token-secret", "x"}, 1, "", "--next is for time-based"},
 	}

@@ -105,6 +105,7 @@ func runOpenVPNClient(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	f.addr = e.client().Path(f.addr)
 	c, err := f.client(e, gen)
 	if err != nil {
 		return err
@@ -144,12 +145,6 @@ func parseVPNClientFlags(args []string) (*vpnClientFlags, error) {
 	if _, err := openvpn.ParseStyle(f.style); err != nil {
 		return nil, usagef("unknown --style %q (accepted: crtext, crv1, static, append, code)", f.style)
 	}
-	if isDeviceMode(f.token.mode) {
-		return f, f.token.checkDevice()
-	}
-	if _, err := parseMode(f.token.mode); err != nil {
-		return nil, err
-	}
 	return f, nil
 }
 
@@ -165,7 +160,7 @@ func (f *vpnClientFlags) client(e *env, gen *vpnCodes) (*mgmt.Client, error) {
 		}
 	}
 	if f.mgmtPwFile != "" {
-		if c.ManagementPassword, err = readSecretFile(f.mgmtPwFile); err != nil {
+		if c.ManagementPassword, err = client.ReadSecretFile(e.client().Path(f.mgmtPwFile)); err != nil {
 			return nil, fmt.Errorf("openvpn client: management password: %w", err)
 		}
 	}
@@ -175,22 +170,13 @@ func (f *vpnClientFlags) client(e *env, gen *vpnCodes) (*mgmt.Client, error) {
 // password reads the VPN password from --password-file, the environment or
 // the terminal.
 func (f *vpnClientFlags) password(e *env) (string, error) {
-	var pw string
+	pw, err := e.client().Secret(f.pwFile, client.EnvVPNPassword, "VPN password for "+f.user+": ")
 	switch {
-	case f.pwFile != "":
-		var err error
-		if pw, err = readSecretFile(f.pwFile); err != nil {
-			return "", fmt.Errorf("openvpn client: VPN password: %w", err)
-		}
-	case e.getenv("OTPGATE_PASSWORD") != "":
-		pw = e.getenv("OTPGATE_PASSWORD")
-	default:
-		b, err := e.readPassword("VPN password for " + f.user + ": ")
-		if err != nil {
-			return "", withHint(fmt.Errorf("openvpn client: no VPN password given: %w", err),
-				"give --password-file FILE or $OTPGATE_PASSWORD (or --style code if the server wants the code alone)")
-		}
-		pw = string(b)
+	case err != nil && f.pwFile != "":
+		return "", fmt.Errorf("openvpn client: VPN password: %w", err)
+	case err != nil:
+		return "", withHint(fmt.Errorf("openvpn client: no VPN password given: %w", err),
+			"give --password-file FILE or $%s (or --style code if the server wants the code alone)", client.EnvVPNPassword)
 	}
 	if _, err := mgmt.Quote(pw); err != nil {
 		return "", fmt.Errorf("openvpn client: the VPN password must be at most %d bytes without control characters", mgmt.MaxParam)
@@ -309,60 +295,21 @@ func (f *vpnClientFlags) run(ctx context.Context, c *mgmt.Client, conn net.Conn)
 type vpnCodes struct {
 	e     *env
 	f     *codeFlags
-	spec  string // the spec read from standard input, for --token-secret -
+	tok   *client.Token
 	until time.Time
-	// answers remembers what the token asked on the terminal (a PSKC or
-	// SecurID password), so that a second code does not ask again.
-	answers map[string][]byte
 }
 
-// newVPNCodes checks the token of a tokenspec mode by looking at a code
-// without writing anything, so that a bad spec fails before OpenVPN is
-// touched.
+// newVPNCodes opens the token and checks it without using a code, so that a
+// bad spec, file or password fails before OpenVPN is touched.
 func newVPNCodes(e *env, f *codeFlags) (*vpnCodes, error) {
-	g := &vpnCodes{e: e, f: f, answers: map[string][]byte{}}
-	// Standard input is read, and the hint against secrets in argv given,
-	// once here rather than for every code.
-	if f.secret != "" && !strings.EqualFold(f.mode, "yubioath") {
-		text, err := f.secretText(e)
-		if err != nil {
-			return nil, err
-		}
-		if f.secret == "-" {
-			g.spec = text
-		}
-	}
-	if isDeviceMode(f.mode) {
-		return g, nil
-	}
-	req, err := f.request(g.env())
+	tok, err := f.open(e)
 	if err != nil {
 		return nil, err
 	}
-	look := uint64(0)
-	req.Counter = &look
-	if _, err := client.Generate(*req); err != nil {
-		return nil, err
+	if err := tok.Check(); err != nil {
+		return nil, f.clientError(err)
 	}
-	return g, nil
-}
-
-// env is the command's env with standard input replayed and terminal
-// answers remembered.
-func (g *vpnCodes) env() *env {
-	ge := *g.e
-	ge.stdin, ge.stderrTerminal = strings.NewReader(g.spec), false
-	ge.readPassword = func(prompt string) ([]byte, error) {
-		if a, ok := g.answers[prompt]; ok {
-			return a, nil
-		}
-		a, err := g.e.readPassword(prompt)
-		if err == nil {
-			g.answers[prompt] = a
-		}
-		return a, err
-	}
-	return &ge
+	return &vpnCodes{e: e, f: f, tok: tok}, nil
 }
 
 // code is mgmt.Client's Code: a fresh code for each attempt.
@@ -372,9 +319,9 @@ func (g *vpnCodes) code(ctx context.Context, attempt int) (string, error) {
 			return "", err
 		}
 	}
-	res, err := g.f.codes(g.env())
+	res, err := g.tok.Codes(client.Query{Now: g.e.now()})
 	if err != nil {
-		return "", err
+		return "", g.f.clientError(err)
 	}
 	if len(res.Codes) == 0 {
 		return "", errors.New("openvpn client: the token gave no code")

@@ -146,6 +146,10 @@ func TestOpenVPNClientUsage(t *testing.T) {
 	base := []string{"--management", "/nonexistent/otpgate.sock", "--user", "alice", "--token-mode", "totp", "--token-secret", string(rfcKey)}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
 	vars := map[string]string{"OTPGATE_PASSWORD": "vpn-pass"}
+	exposed := writeFile(t, "vpn.pass", "vpn pass\n")
+	if err := os.Chmod(exposed, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		vars map[string]string
@@ -164,6 +168,8 @@ func TestOpenVPNClientUsage(t *testing.T) {
 		{[]string{"--management", "/x.sock", "--user", "alice", "--token-mode", "totp"}, vars, 2, "no token secret given"},
 		{with(), nil, 1, "no VPN password given: no terminal to ask for it on"},
 		{with("--password-file", "/nonexistent/pass"), nil, 1, "no such file"},
+		{with("--password-file", exposed), nil, 1, "mode 0644: group or others may read or write it; fix it with: chmod 600 " + exposed},
+		{with("--management-password-file", exposed), vars, 1, "mode 0644"},
 		{with("--token-secret", "0x123"), vars, 1, "odd number of digits"},
 		{with("--token-secret", "@/nonexistent/token"), vars, 1, "no such file"},
 		{with(), vars, 1, "cannot reach the management interface /nonexistent/otpgate.sock"},

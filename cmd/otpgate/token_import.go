@@ -4,13 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"otpgate.dev/otpgate/internal/atomicfile"
 	"otpgate.dev/otpgate/internal/client"
-	"otpgate.dev/otpgate/internal/securid"
-	"otpgate.dev/otpgate/internal/tokenfile"
 )
 
 const tokenUsage = `Usage:
@@ -76,27 +73,32 @@ func runTokenImport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := f.load(e)
+	tok, err := f.token.open(e)
 	if err != nil {
 		return err
+	}
+	sid, err := tok.SecurID()
+	if err != nil {
+		return f.token.clientError(err)
 	}
 	newPw := ""
 	if f.newPwFile != "" {
-		if newPw, err = readSecretFile(f.newPwFile); err != nil {
+		if newPw, err = client.ReadSecretFile(e.client().Path(f.newPwFile)); err != nil {
 			return fmt.Errorf("token import: new password: %w", err)
 		}
 	}
-	data, err := tok.ExportFile(newPw)
+	data, err := sid.ExportFile(newPw)
 	if err != nil {
 		return err
 	}
-	if err := writeNewSecret(f.out, data, f.force); err != nil {
+	out := e.client().Path(f.out)
+	if err := writeTokenFile(out, data, f.force); err != nil {
 		return err
 	}
-	if tok.SavedPIN() != "" {
-		e.warnf("the PIN saved with the token is not written to %s; give it with --pin-file or $OTPGATE_RSA_PIN", f.out)
+	if sid.SavedPIN() != "" {
+		e.warnf("the PIN saved with the token is not written to %s; give it with --pin-file or $%s", out, client.EnvRSAPIN)
 	}
-	fmt.Fprintf(e.stderr, "otpgate: wrote SecurID token %s (%d digits, %v) to %s\n", tok.Serial(), tok.Digits(), tok.Interval(), f.out)
+	fmt.Fprintf(e.stderr, "otpgate: wrote SecurID token %s (%d digits, %v) to %s\n", sid.Serial(), sid.Digits(), sid.Interval(), out)
 	return nil
 }
 
@@ -124,100 +126,20 @@ func parseImportFlags(args []string) (*importFlags, error) {
 	return f, nil
 }
 
-// load parses the SecurID token the flags name and decrypts it, asking for
-// the password and device ID only when the token needs them.
-func (f *importFlags) load(e *env) (*securid.Token, error) {
-	tok, err := f.parse(e)
-	if err != nil {
-		return nil, err
-	}
-	var pw, devid string
-	if tok.NeedsDeviceID() {
-		if devid, err = f.token.rsaDeviceID(e)(); err != nil {
-			return nil, rsaHint(fmt.Errorf("%w: %v", securid.ErrBadDeviceID, err), "password-file")
-		}
-	}
-	if tok.NeedsPassword() {
-		if pw, err = f.token.rsaSecret(e, f.token.passwordFile, "OTPGATE_RSA_PASSWORD", "SecurID token password: ")(); err != nil {
-			return nil, rsaHint(fmt.Errorf("%w: %v", securid.ErrBadPassword, err), "password-file")
-		}
-	}
-	return tok, rsaHint(tok.Decrypt(pw, devid), "password-file")
-}
-
-// parse reads the token from the spec, a file or ~/.stokenrc.
-func (f *importFlags) parse(e *env) (*securid.Token, error) {
-	spec := ""
-	if f.token.secret != "" || e.getenv("OTPGATE_TOKEN_SECRET") != "" {
-		var err error
-		if spec, err = f.token.secretText(e); err != nil {
-			return nil, err
-		}
-		spec = strings.TrimSpace(spec)
-	}
-	path, isFile := client.FilePath(spec)
-	switch {
-	case spec == "" && e.getenv("HOME") == "":
-		return nil, usagef("no token given and $HOME is not set to find ~/.stokenrc")
-	case spec == "":
-		path, isFile = filepath.Join(e.getenv("HOME"), ".stokenrc"), true
-	case isFile && path == "":
-		return nil, usagef("no file name after '@' (write @FILE, e.g. @token.sdtid)")
-	case !isFile:
-		return securid.Parse(spec)
-	}
-	data, _, err := tokenfile.Read(path)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := securid.ParseFile(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return tok, nil
-}
-
-// writeNewSecret writes a secret file atomically: a 0600 temporary file in
-// the same directory, synced, then linked to path (which fails if path
-// exists) or, with force, renamed over it.
-func writeNewSecret(path string, data []byte, force bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("token import: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("token import: write %s: %w", tmp.Name(), err)
-	}
+// writeTokenFile writes the new token file, mode 0600: whole or not at
+// all, and over an existing file only with force.
+func writeTokenFile(path string, data []byte, force bool) error {
+	var err error
 	if force {
-		err = os.Rename(tmp.Name(), path)
+		err = atomicfile.Replace(path, data, nil)
 	} else {
-		err = os.Link(tmp.Name(), path)
+		err = atomicfile.Create(path, data)
 	}
 	if errors.Is(err, fs.ErrExist) {
 		return withHint(fmt.Errorf("token import: %s already exists", path), "give --force to replace it, or choose another --out")
 	}
 	if err != nil {
 		return fmt.Errorf("token import: %w", err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("token import: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("token import: sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"otpgate.dev/otpgate/internal/testpeer"
 )
 
 // TestTokenImportStoken imports tokens made by `stoken issue`, with and
@@ -109,7 +111,7 @@ func TestTokenImportErrors(t *testing.T) {
 		{imp("--token-secret", "12345", "--out", filepath.Join(dir, "a")), nil, 1, "CTF string has 5 digits", ""},
 		{imp("--token-secret", "@/nonexistent/t.sdtid", "--out", filepath.Join(dir, "a")), nil, 1, "no such file", ""},
 		{imp("--token-secret", withPw, "--out", filepath.Join(dir, "a")), map[string]string{"OTPGATE_RSA_PASSWORD": "wrong guess"}, 1, "wrong password", "wrong guess"},
-		{imp("--token-secret", withPw, "--out", filepath.Join(dir, "a")), nil, 1, "wrong password", ""},
+		{imp("--token-secret", withPw, "--out", filepath.Join(dir, "a")), nil, 1, "needs a password", ""},
 		{imp("--token-secret", withDev, "--devid", "cafef00d", "--out", filepath.Join(dir, "a")), nil, 1, "wrong device ID", "cafef00d"},
 		{imp("--token-secret", plain, "--out", filepath.Join(dir, "nodir", "a")), nil, 1, "no such file or directory", ""},
 		{imp("--token-secret", plain, "--out", existing), nil, 1, "already exists", ""},
@@ -135,5 +137,30 @@ func TestTokenImportErrors(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// TestTokenImportFullDisk: when the token cannot be written (a full file
+// system), import fails and leaves no file, neither FILE nor a temporary
+// one: a truncated SecurID file must never appear under FILE's name.
+func TestTokenImportFullDisk(t *testing.T) {
+	plain := newStoken(t).issue(6, 30, 0)
+	dir := testpeer.FullDir(t)
+	out := filepath.Join(dir, "vpn.rsa")
+	for _, force := range []bool{false, true} {
+		args := []string{"token", "import", "--token-mode", "rsa", "--token-secret", plain, "--out", out}
+		if force {
+			args = append(args, "--force")
+		}
+		r := otpgate(t, "", nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "no space left") {
+			t.Errorf("otpgate %q on a full disk = %d, %q; want 1 and \"no space left\"", args, r.code, r.stderr)
+		}
+		if _, err := os.Lstat(out); err == nil {
+			t.Errorf("otpgate %q on a full disk left %s behind", args, out)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) != 0 {
+			t.Errorf("otpgate %q on a full disk left temporary files: %v", args, left)
+		}
 	}
 }

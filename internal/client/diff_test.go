@@ -14,7 +14,6 @@ import (
 
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/testpeer"
-	"otpgate.dev/otpgate/internal/tokenspec"
 )
 
 // diffCase is one random token and moment, with the spec text otpgate is
@@ -72,13 +71,17 @@ func (c *diffCase) spec(r *rand.Rand) string {
 // otpgateCode runs the case through the same path as `otpgate code`.
 func otpgateCode(t *testing.T, c diffCase) string {
 	t.Helper()
-	mode := tokenspec.TOTP
+	mode := TOTP
 	if c.HOTP {
-		mode = tokenspec.HOTP
+		mode = HOTP
 	}
-	res, err := Generate(Request{Mode: mode, Secret: c.Spec, Now: time.Unix(c.Unix, 0), Digits: c.Digits, Period: c.Period, Spec: tokenspec.Options{Mode: mode}})
+	tok, err := Open(Source{Mode: mode, Secret: c.Spec, Digits: c.Digits, Period: c.Period})
 	if err != nil {
-		t.Fatalf("Generate(%q): %v", c.Spec, err)
+		t.Fatalf("Open(%q): %v", c.Spec, err)
+	}
+	res, err := tok.Codes(Query{Now: time.Unix(c.Unix, 0)})
+	if err != nil {
+		t.Fatalf("Codes(%q): %v", c.Spec, err)
 	}
 	if c.T0 != 0 {
 		p := otp.Params{Algorithm: c.Alg, Digits: c.Digits, Period: time.Duration(c.Period) * time.Second, T0: c.T0}

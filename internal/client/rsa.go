@@ -3,9 +3,9 @@ package client
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
+	"otpgate.dev/otpgate/internal/atomicfile"
 	"otpgate.dev/otpgate/internal/securid"
 	"otpgate.dev/otpgate/internal/tokenfile"
 )
@@ -13,105 +13,85 @@ import (
 // stokenRC is stoken's default rcfile, under $HOME.
 const stokenRC = ".stokenrc"
 
-// RSARequest says which RSA SecurID passcodes to generate, as OpenConnect's
-// --token-mode=rsa does through libstoken.
-type RSARequest struct {
-	// Secret is anything securid.Parse reads, or "@FILE" or "/PATH" naming a
-	// file that holds one or is a stoken rcfile. Empty means $HOME/.stokenrc.
-	Secret string
-	Home   string    // $HOME, for the default rcfile
-	Now    time.Time // --time overrides it
-	Next   bool      // start one interval after Now
-	Count  int       // how many consecutive passcodes; 0 means 1
-	// Password and DeviceID are called only when the token needs them.
-	Password func() (string, error)
-	DeviceID func() (string, error)
-	// PIN is called when no PIN is saved in the rcfile. required says the
-	// token mixes the PIN into its code (PIN mode 2 or 3); otherwise the
-	// PIN, which may be empty, is written in front of the code.
-	PIN  func(required bool) (string, error)
-	Warn func(string)
-}
-
-// GenerateRSA returns the passcodes req asks for: the tokencode, with the
-// PIN mixed in or in front according to the token's PIN mode. A wrong
-// password or device ID gives an error wrapping securid.ErrBadPassword or
-// securid.ErrBadDeviceID.
-func GenerateRSA(req RSARequest) (*Result, error) {
-	if req.Count <= 0 {
-		req.Count = 1
-	}
-	tok, form, file, err := loadRSA(&req)
+// rsaCodes returns SecurID passcodes, as OpenConnect's --token-mode=rsa does
+// through libstoken: the tokencode, with the PIN mixed in or in front
+// according to the token's PIN mode.
+func (t *Token) rsaCodes(q Query) (*Result, error) {
+	tok, err := t.SecurID()
 	if err != nil {
 		return nil, err
 	}
-	if err := unlockRSA(tok, &req); err != nil {
-		return nil, err
-	}
-	if tok.Expired(req.Now) && req.Warn != nil {
-		req.Warn(fmt.Sprintf("SecurID token %s expired on %s", tok.Serial(), tok.Expiry().AddDate(0, 0, -1).Format("2006-01-02")))
+	if tok.Expired(q.Now) {
+		t.env.warn("SecurID token %s expired on %s", tok.Serial(), tok.Expiry().AddDate(0, 0, -1).Format("2006-01-02"))
 	}
 	pin := tok.SavedPIN()
-	if pin == "" && req.PIN != nil {
-		if pin, err = req.PIN(tok.UsesPIN()); err != nil {
+	if pin == "" {
+		if pin, err = t.rsaPIN(tok.UsesPIN()); err != nil {
 			return nil, fmt.Errorf("client: SecurID PIN: %w", err)
 		}
 	}
+	form := "securid"
+	if t.path != "" && t.rsaRC {
+		form = "stokenrc"
+	}
 	res := &Result{Mode: "rsa", Form: form, Algorithm: "AES-128", Digits: tok.Digits(),
-		Period: int(tok.Interval() / time.Second), File: file}
-	if err := rsaCodes(tok, pin, &req, res); err != nil {
+		Period: int(tok.Interval() / time.Second), File: t.path}
+	if err := passcodes(tok, pin, q, res); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// loadRSA parses the token req names and says which form it came in and
-// from which file.
-func loadRSA(req *RSARequest) (tok *securid.Token, form, file string, err error) {
-	path, isFile := FilePath(req.Secret)
-	switch {
-	case req.Secret == "":
-		if req.Home == "" {
-			return nil, "", "", errors.New("client: no SecurID token given and $HOME is not set to find ~/.stokenrc")
-		}
-		path, isFile = filepath.Join(req.Home, stokenRC), true
-	case isFile && path == "":
-		return nil, "", "", errors.New("client: no file name after '@' (write @FILE, e.g. @~/.stokenrc)")
-	case !isFile:
-		tok, err := securid.Parse(req.Secret)
-		return tok, "securid", "", err
+// SecurID returns the RSA SecurID token, parsed and decrypted: the password
+// and device ID are asked for only when the token needs them. A wrong one
+// gives an error wrapping securid.ErrBadPassword or securid.ErrBadDeviceID.
+func (t *Token) SecurID() (*securid.Token, error) {
+	if t.rsa != nil {
+		return t.rsa, nil
 	}
-	data, info, err := tokenfile.Read(path)
+	tok, err := t.loadRSA()
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	if tokenfile.Exposed(info) && req.Warn != nil {
-		req.Warn(fmt.Sprintf("token file %s is readable by other users (mode %s): run chmod 600 %s", path, info.Mode().Perm(), path))
+	if err := t.unlockRSA(tok); err != nil {
+		return nil, err
 	}
-	form = "securid"
-	if securid.IsRCFile(data) {
-		form = "stokenrc"
-	}
-	tok, err = securid.ParseFile(data)
-	if err != nil {
-		return nil, "", "", fmt.Errorf("%s: %w", path, err)
-	}
-	return tok, form, path, nil
+	t.rsa = tok
+	return tok, nil
 }
 
-// unlockRSA decrypts the seed, asking for the password and device ID only
-// when the token needs them. stoken decrypts unprotected tokens too.
-func unlockRSA(tok *securid.Token, req *RSARequest) error {
+// loadRSA parses the token from the spec or its file.
+func (t *Token) loadRSA() (*securid.Token, error) {
+	if t.src.Mode != RSA {
+		return nil, fmt.Errorf("client: the token is not an RSA SecurID token (--token-mode %s)", t.src.Mode)
+	}
+	if t.path == "" {
+		return securid.Parse(t.spec)
+	}
+	data, err := atomicfile.ReadSecret(t.path, tokenfile.MaxSize)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	t.rsaRC = securid.IsRCFile(data)
+	tok, err := securid.ParseFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.path, err)
+	}
+	return tok, nil
+}
+
+// unlockRSA decrypts the seed. stoken decrypts unprotected tokens too.
+func (t *Token) unlockRSA(tok *securid.Token) error {
 	var password, devid string
 	var err error
 	if tok.NeedsDeviceID() {
-		if devid, err = ask(req.DeviceID, "device ID"); err != nil {
-			return err
+		if devid, err = t.rsaDeviceID(); err != nil {
+			return &missingError{what: "device ID", is: securid.ErrBadDeviceID, err: err}
 		}
 	}
 	if tok.NeedsPassword() {
-		if password, err = ask(req.Password, "password"); err != nil {
-			return err
+		if password, err = t.env.Secret(t.src.PasswordFile, EnvRSAPassword, "SecurID token password: "); err != nil {
+			return &missingError{what: "password", is: securid.ErrBadPassword, err: err}
 		}
 	}
 	if err := tok.Decrypt(password, devid); err != nil {
@@ -120,29 +100,51 @@ func unlockRSA(tok *securid.Token, req *RSARequest) error {
 	return nil
 }
 
-func ask(f func() (string, error), what string) (string, error) {
-	if f == nil {
-		return "", fmt.Errorf("client: the SecurID token needs a %s and none was given", what)
-	}
-	s, err := f()
-	if err != nil {
-		return "", fmt.Errorf("client: the SecurID token needs a %s: %w", what, err)
-	}
-	return s, nil
+// missingError is a password or device ID the token needs and could not
+// be had. It is securid's error for a wrong one, so that callers say how to
+// give the right one.
+type missingError struct {
+	what string
+	is   error
+	err  error
 }
 
-// rsaCodes fills in res.Codes, one per interval from Now (or the next
+func (e *missingError) Error() string {
+	return "client: the SecurID token needs a " + e.what + ": " + e.err.Error()
+}
+func (e *missingError) Is(target error) bool { return target == e.is }
+func (e *missingError) Unwrap() error        { return e.err }
+
+func (t *Token) rsaDeviceID() (string, error) {
+	if t.src.DeviceID != "" {
+		return t.src.DeviceID, nil
+	}
+	return t.env.Secret("", EnvRSADeviceID, "SecurID device ID: ")
+}
+
+// rsaPIN asks for the PIN as OpenConnect does: a token that mixes its PIN
+// in needs one; for the others an empty PIN (no terminal to ask on) means
+// the bare tokencode.
+func (t *Token) rsaPIN(required bool) (string, error) {
+	pin, err := t.env.Secret(t.src.PINFile, EnvRSAPIN, "SecurID PIN (empty for none): ")
+	if err != nil && !required && t.src.PINFile == "" {
+		return "", nil
+	}
+	return pin, err
+}
+
+// passcodes fills in res.Codes, one per interval from Now (or the next
 // interval).
-func rsaCodes(tok *securid.Token, pin string, req *RSARequest, res *Result) error {
+func passcodes(tok *securid.Token, pin string, q Query, res *Result) error {
 	iv := tok.Interval()
-	if req.Now.Unix() < 0 {
+	if q.Now.Unix() < 0 {
 		return errors.New("client: SecurID codes need a time after 1970")
 	}
-	step := uint64(req.Now.Unix()) / uint64(iv/time.Second)
-	if req.Next {
+	step := uint64(q.Now.Unix()) / uint64(iv/time.Second)
+	if q.Next {
 		step++
 	}
-	for i := range uint64(req.Count) {
+	for i := range uint64(q.Count) {
 		start := time.Unix(int64(step+i)*int64(iv/time.Second), 0).UTC()
 		code, err := tok.Passcode(start, pin)
 		if err != nil {

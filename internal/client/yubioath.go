@@ -21,31 +21,14 @@ type Card interface {
 	Close() error
 }
 
-// YubiOATHRequest says which codes to get from a YubiKey's OATH applet, as
-// OpenConnect's --token-mode=yubioath does.
-type YubiOATHRequest struct {
-	// Name picks the credential as ykoath.Find does: the exact ID, the
-	// "issuer:name" or "period/issuer:name" forms ykman shows, or "" for
-	// the first credential.
-	Name  string
-	Now   time.Time // --time overrides it
-	Next  bool      // TOTP: start one period after Now
-	Count int       // how many consecutive codes; 0 means 1
-	// Open connects to the card; nil opens the first PC/SC reader whose
-	// card has the OATH applet.
-	Open func() (Card, error)
-	// Password is called only when the applet is password-protected.
-	Password func() ([]byte, error)
-}
-
-// GenerateYubiOATH returns the codes req asks for. For an HOTP credential,
+// oathCodes returns codes from a YubiKey's OATH applet, as OpenConnect's
+// --token-mode=yubioath does. Source.Secret picks the credential as
+// ykoath.Find does: the exact ID, the "issuer:name" or "period/issuer:name"
+// forms ykman shows, or "" for the first credential. For an HOTP credential
 // every code advances the counter kept on the card. A wrong applet password
 // gives an error wrapping ykoath.ErrWrongPassword.
-func GenerateYubiOATH(req YubiOATHRequest) (*Result, error) {
-	if req.Count <= 0 {
-		req.Count = 1
-	}
-	open := req.Open
+func (t *Token) oathCodes(q Query) (*Result, error) {
+	open := t.src.OpenCard
 	if open == nil {
 		open = openPCSC
 	}
@@ -55,17 +38,17 @@ func GenerateYubiOATH(req YubiOATHRequest) (*Result, error) {
 	}
 	defer card.Close()
 	s := ykoath.NewSession(card)
-	cred, err := selectCredential(s, &req)
+	cred, err := t.selectCredential(s)
 	if err != nil {
 		return nil, err
 	}
-	if cred.Type == ykoath.HOTP && req.Next {
+	if cred.Type == ykoath.HOTP && q.Next {
 		return nil, errors.New("client: --next is for time-based credentials; each HOTP code already advances the card's counter")
 	}
 	res := &Result{Mode: "yubioath", Form: strings.ToLower(cred.Type.String()), Algorithm: cred.Algorithm.String(),
 		Period: int(cred.Period / time.Second)}
-	for i := range req.Count {
-		c, err := oathCode(s, cred, &req, i)
+	for i := range q.Count {
+		c, err := oathCode(s, cred, q, i)
 		if err != nil {
 			return nil, err
 		}
@@ -85,14 +68,14 @@ func openPCSC() (Card, error) {
 }
 
 // selectCredential selects the applet, unlocks it if it is locked, and
-// finds the credential req names.
-func selectCredential(s *ykoath.Session, req *YubiOATHRequest) (ykoath.Credential, error) {
+// finds the credential the Source names.
+func (t *Token) selectCredential(s *ykoath.Session) (ykoath.Credential, error) {
 	info, err := s.Select()
 	if err != nil {
 		return ykoath.Credential{}, err
 	}
 	if info.Locked {
-		if err := unlockOATH(s, req); err != nil {
+		if err := t.unlockOATH(s); err != nil {
 			return ykoath.Credential{}, err
 		}
 	}
@@ -100,33 +83,32 @@ func selectCredential(s *ykoath.Session, req *YubiOATHRequest) (ykoath.Credentia
 	if err != nil {
 		return ykoath.Credential{}, err
 	}
-	return ykoath.Find(creds, req.Name)
+	return ykoath.Find(creds, t.src.Secret)
 }
 
-func unlockOATH(s *ykoath.Session, req *YubiOATHRequest) error {
-	if req.Password == nil {
-		return ErrOATHLocked
+func (t *Token) unlockOATH(s *ykoath.Session) error {
+	pw := []byte(t.env.getenv(EnvYubiKeyPassword))
+	if len(pw) == 0 {
+		var err error
+		if pw, err = t.env.ask("YubiKey OATH password: "); err != nil {
+			return fmt.Errorf("%w: %w", ErrOATHLocked, err)
+		}
 	}
-	pw, err := req.Password()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrOATHLocked, err)
-	}
-	defer clear(pw)
 	return s.Validate(pw)
 }
 
 // oathCode is the i-th code from Now: TOTP at Now + i periods, HOTP the
 // card's next counter value.
-func oathCode(s *ykoath.Session, cred ykoath.Credential, req *YubiOATHRequest, i int) (Code, error) {
+func oathCode(s *ykoath.Session, cred ykoath.Credential, q Query, i int) (Code, error) {
 	if cred.Type != ykoath.TOTP {
-		code, err := s.Calculate(cred, req.Now)
+		code, err := s.Calculate(cred, q.Now)
 		return Code{Code: code}, err
 	}
 	if cred.Period <= 0 {
 		return Code{}, fmt.Errorf("client: credential %q has no usable TOTP period", cred.ID)
 	}
-	at := req.Now.Add(time.Duration(i) * cred.Period)
-	if req.Next {
+	at := q.Now.Add(time.Duration(i) * cred.Period)
+	if q.Next {
 		at = at.Add(cred.Period)
 	}
 	code, err := s.Calculate(cred, at)

@@ -57,73 +57,85 @@ func hotp(counter uint64) string {
 	return otp.Generate(bobKey, counter, otp.Params{Algorithm: otp.SHA1, Digits: 6})
 }
 
-func TestGenerateYubiOATH(t *testing.T) {
+// oathQuery is what one yubioath test asks: the credential and the query.
+type oathQuery struct {
+	name  string
+	next  bool
+	count int
+}
+
+func TestYubiOATH(t *testing.T) {
 	const now = 1111111111
 	step := uint64(now / 60)
 	tests := []struct {
 		name      string
 		password  string // the applet's
-		given     string // what Password returns; "-" means no Password func
-		req       YubiOATHRequest
+		given     string // what the terminal answers; "-" means no terminal
+		q         oathQuery
 		want      []string
 		wantErr   error
 		errSubstr string
 	}{
-		{name: "first credential", req: YubiOATHRequest{}, want: []string{totp(step)}},
-		{name: "issuer:name", req: YubiOATHRequest{Name: "VPN:alice"}, want: []string{totp(step)}},
-		{name: "period/issuer:name", req: YubiOATHRequest{Name: "60/VPN:alice"}, want: []string{totp(step)}},
-		{name: "next and window", req: YubiOATHRequest{Name: "alice", Next: true, Count: 2}, want: []string{totp(step + 1), totp(step + 2)}},
-		{name: "HOTP advances the card", req: YubiOATHRequest{Name: "bob", Count: 3}, want: []string{hotp(0), hotp(1), hotp(2)}},
-		{name: "HOTP next", req: YubiOATHRequest{Name: "bob", Next: true}, errSubstr: "--next is for time-based"},
-		{name: "unknown name", req: YubiOATHRequest{Name: "carol"}, errSubstr: `"carol" not found`},
-		{name: "unlocked", password: "s3cret", given: "s3cret", req: YubiOATHRequest{Name: "VPN:alice"}, want: []string{totp(step)}},
-		{name: "wrong password", password: "s3cret", given: "guess", req: YubiOATHRequest{}, wantErr: ykoath.ErrWrongPassword},
-		{name: "no password", password: "s3cret", given: "-", req: YubiOATHRequest{}, wantErr: ErrOATHLocked},
-		{name: "unlocked applet ignores Password", given: "-", req: YubiOATHRequest{}, want: []string{totp(step)}},
+		{name: "first credential", q: oathQuery{}, want: []string{totp(step)}},
+		{name: "issuer:name", q: oathQuery{name: "VPN:alice"}, want: []string{totp(step)}},
+		{name: "period/issuer:name", q: oathQuery{name: "60/VPN:alice"}, want: []string{totp(step)}},
+		{name: "next and window", q: oathQuery{name: "alice", next: true, count: 2}, want: []string{totp(step + 1), totp(step + 2)}},
+		{name: "HOTP advances the card", q: oathQuery{name: "bob", count: 3}, want: []string{hotp(0), hotp(1), hotp(2)}},
+		{name: "HOTP next", q: oathQuery{name: "bob", next: true}, errSubstr: "--next is for time-based"},
+		{name: "unknown name", q: oathQuery{name: "carol"}, errSubstr: `"carol" not found`},
+		{name: "unlocked", password: "s3cret", given: "s3cret", q: oathQuery{name: "VPN:alice"}, want: []string{totp(step)}},
+		{name: "wrong password", password: "s3cret", given: "guess", wantErr: ykoath.ErrWrongPassword},
+		{name: "no password", password: "s3cret", given: "-", wantErr: ErrOATHLocked},
+		{name: "unlocked applet asks nothing", given: "-", want: []string{totp(step)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, closed, asked := newSim(t, tt.password), 0, 0
-			req := tt.req
-			req.Now = time.Unix(now, 0)
-			req.Open = func() (Card, error) { return simCard{sim, &closed}, nil }
+			src := Source{Mode: YubiOATH, Secret: tt.q.name, OpenCard: func() (Card, error) { return simCard{sim, &closed}, nil }}
 			if tt.given != "-" {
-				req.Password = func() ([]byte, error) { asked++; return []byte(tt.given), nil }
+				src.Env.Ask = func(string) ([]byte, error) { asked++; return []byte(tt.given), nil }
 			}
-			res, err := GenerateYubiOATH(req)
+			tok, err := Open(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tok.Codes(Query{Now: time.Unix(now, 0), Next: tt.q.next, Count: tt.q.count})
 			if closed != 1 {
 				t.Errorf("card closed %d times; want 1", closed)
 			}
 			if tt.password == "" && asked != 0 {
-				t.Errorf("Password asked %d times for an unlocked applet; want 0", asked)
+				t.Errorf("password asked %d times for an unlocked applet; want 0", asked)
 			}
 			switch {
 			case tt.wantErr != nil || tt.errSubstr != "":
 				if err == nil || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Errorf("GenerateYubiOATH(%+v) error = %v; want %v %q", tt.req, err, tt.wantErr, tt.errSubstr)
+					t.Errorf("Codes(%+v) error = %v; want %v %q", tt.q, err, tt.wantErr, tt.errSubstr)
 				}
 				if tt.given != "" && tt.given != "-" && err != nil && strings.Contains(err.Error(), tt.given) {
 					t.Errorf("error %q shows the password", err)
 				}
 				return
 			case err != nil:
-				t.Fatalf("GenerateYubiOATH(%+v) = %v", tt.req, err)
+				t.Fatalf("Codes(%+v) = %v", tt.q, err)
 			}
 			var got []string
 			for _, c := range res.Codes {
 				got = append(got, c.Code)
 			}
 			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
-				t.Errorf("GenerateYubiOATH(%+v) codes = %q; want %q", tt.req, got, tt.want)
+				t.Errorf("Codes(%+v) = %q; want %q", tt.q, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestGenerateYubiOATHOpenError(t *testing.T) {
+func TestYubiOATHOpenError(t *testing.T) {
 	want := errors.New("pcsc: no smart card reader")
-	_, err := GenerateYubiOATH(YubiOATHRequest{Open: func() (Card, error) { return nil, want }})
-	if !errors.Is(err, want) {
-		t.Errorf("GenerateYubiOATH with a failing opener = %v; want %v", err, want)
+	tok, err := Open(Source{Mode: YubiOATH, OpenCard: func() (Card, error) { return nil, want }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.Codes(Query{}); !errors.Is(err, want) {
+		t.Errorf("Codes with a failing opener = %v; want %v", err, want)
 	}
 }

@@ -1,24 +1,34 @@
-// Package tokenfile reads and rewrites a user's token file (the @FILE of
-// `otpgate code --token-secret @FILE`) so that concurrent runs never reuse an
-// HOTP counter and a crash never leaves a broken file.
+// Package tokenfile rewrites a user's HOTP token file (the @FILE of
+// `otpgate code --token-secret @FILE`) so that concurrent runs never reuse a
+// counter and a crash never leaves a broken file or a stray copy of the
+// secret.
 //
-// [Lock] takes an exclusive flock(2) on the file and re-checks, once locked,
-// that the path still names the inode it locked: a writer replaces the file by
-// rename, so a waiter that locked the old inode must start again on the new
-// one. [File.Replace] writes a temporary file in the same directory, fsyncs
-// it, gives it the old file's mode, renames it over the old name and fsyncs
-// the directory: a reader sees the old contents or the new, never a mixture.
+// [Lock] resolves symbolic links first: the token is the file a link points
+// to, and that file is locked and rewritten, so that runs through the link
+// and through the real path share one lock and one counter and the link
+// stays a link. It takes an exclusive flock(2) on the file and re-checks,
+// once locked, that the path still leads to the inode it locked: a writer
+// replaces the file by rename, so a waiter that locked the old inode starts
+// again on the new one. The file must pass [atomicfile.CheckSecret].
+//
+// Holding the lock excludes every other writer of the token, so Lock also
+// removes the temporary files that writers killed mid-write left beside the
+// file ([atomicfile.RemoveStale]). [File.Replace] writes through
+// [atomicfile.Replace]: a reader sees the old contents or the new.
+//
+// Token files that are only read (TOTP) need none of this: read them with
+// [atomicfile.ReadSecret].
 package tokenfile
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"otpgate.dev/otpgate/internal/atomicfile"
 )
 
 // MaxSize bounds the size of a token file.
@@ -26,162 +36,113 @@ const MaxSize = 1 << 20
 
 // File is a locked token file. Its zero value is not usable; call Lock.
 type File struct {
-	path string
+	path string // the file itself, symbolic links resolved
 	f    *os.File
 	info os.FileInfo
 }
 
-// Lock opens path, waits for an exclusive lock on it, and returns the file
-// with its contents. Close releases the lock.
+// Lock waits for an exclusive lock on the token file path leads to and
+// returns it with its contents. Close releases the lock.
 func Lock(path string) (*File, []byte, error) {
 	for {
-		f, err := os.Open(path)
+		t, retry, err := lockOnce(path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("tokenfile: %w", err)
-		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("tokenfile: lock %s: %w", path, err)
-		}
-		same, info, err := stillLinked(f, path)
-		if err != nil {
-			f.Close()
 			return nil, nil, err
 		}
-		if !same {
-			f.Close() // replaced while we waited: lock the new file
+		if retry {
 			continue
 		}
-		data, err := readAll(f, path)
+		data, err := t.read()
 		if err != nil {
-			f.Close()
+			t.Close()
 			return nil, nil, err
 		}
-		return &File{path: path, f: f, info: info}, data, nil
+		return t, data, nil
 	}
 }
 
-// Read returns the contents of path without locking it, for token files that
-// are never rewritten (TOTP).
-func Read(path string) ([]byte, os.FileInfo, error) {
-	f, err := os.Open(path)
+// lockOnce locks the file path leads to now; retry says it was replaced
+// while this process waited for the lock.
+func lockOnce(path string) (_ *File, retry bool, err error) {
+	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tokenfile: %w", err)
+		return nil, false, fmt.Errorf("tokenfile: %w", err)
 	}
-	defer f.Close()
-	info, err := f.Stat()
+	f, err := os.Open(real)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tokenfile: %w", err)
+		return nil, false, fmt.Errorf("tokenfile: %w", err)
 	}
-	data, err := readAll(f, path)
-	return data, info, err
+	defer func() {
+		if err != nil || retry {
+			f.Close()
+		}
+	}()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		return nil, false, fmt.Errorf("tokenfile: lock %s: %w", path, err)
+	}
+	info, same, err := stillLeadsTo(f, path, real)
+	if err != nil || !same {
+		return nil, !same, err
+	}
+	if err := check(path, info); err != nil {
+		return nil, false, err
+	}
+	if err := atomicfile.RemoveStale(real); err != nil {
+		return nil, false, fmt.Errorf("tokenfile: %w", err)
+	}
+	return &File{path: real, f: f, info: info}, false, nil
 }
 
-func stillLinked(f *os.File, path string) (bool, os.FileInfo, error) {
+// stillLeadsTo reports whether path still resolves to real and real is
+// still the file f has open.
+func stillLeadsTo(f *os.File, path, real string) (os.FileInfo, bool, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return false, nil, fmt.Errorf("tokenfile: %w", err)
+		return nil, false, fmt.Errorf("tokenfile: %w", err)
 	}
-	pi, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil, nil
+	now, err := filepath.EvalSymlinks(path)
+	if err != nil || now != real {
+		return nil, false, nil // replaced or re-pointed: resolve again
 	}
+	ri, err := os.Stat(real)
 	if err != nil {
-		return false, nil, fmt.Errorf("tokenfile: %w", err)
+		return nil, false, nil
 	}
-	return os.SameFile(fi, pi), fi, nil
+	return fi, os.SameFile(fi, ri), nil
 }
 
-func readAll(f *os.File, path string) ([]byte, error) {
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("tokenfile: %s is not a regular file", path)
+// check applies the rule for secret files, and refuses what cannot be
+// replaced by rename.
+func check(path string, info os.FileInfo) error {
+	if err := atomicfile.CheckSecret(path, info); err != nil {
+		return fmt.Errorf("tokenfile: %w", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("tokenfile: %s is a pipe: an HOTP token's counter must be saved in a file", path)
+	}
+	return nil
+}
+
+// read returns the file's contents, at most MaxSize bytes.
+func (t *File) read() ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(t.f, MaxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("tokenfile: read %s: %w", path, err)
+		return nil, fmt.Errorf("tokenfile: read %s: %w", t.path, err)
 	}
 	if len(data) > MaxSize {
-		return nil, fmt.Errorf("tokenfile: %s is larger than %d bytes; a token file holds one token", path, MaxSize)
+		return nil, fmt.Errorf("tokenfile: %s is larger than %d bytes; a token file holds one token", t.path, MaxSize)
 	}
 	return data, nil
 }
 
-// Info is the file's metadata at the time it was locked.
-func (t *File) Info() os.FileInfo { return t.info }
-
 // Replace atomically replaces the file's contents with data, keeping its
 // mode and, when the process may, its owner. The lock is kept.
 func (t *File) Replace(data []byte) error {
-	dir, base := filepath.Split(t.path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
+	if err := atomicfile.Replace(t.path, data, t.info); err != nil {
 		return fmt.Errorf("tokenfile: %w", err)
-	}
-	if err := writeSynced(tmp, data, t.info); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), t.path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("tokenfile: %w", err)
-	}
-	return syncDir(dir)
-}
-
-func writeSynced(tmp *os.File, data []byte, info os.FileInfo) error {
-	defer tmp.Close()
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		return fmt.Errorf("tokenfile: %w", err)
-	}
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		// Only root can give a file away; for others the owner is already right.
-		_ = tmp.Chown(int(st.Uid), int(st.Gid))
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("tokenfile: write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("tokenfile: sync %s: %w", tmp.Name(), err)
-	}
-	return tmp.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("tokenfile: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("tokenfile: sync %s: %w", dir, err)
 	}
 	return nil
 }
 
 // Close releases the lock.
 func (t *File) Close() error { return t.f.Close() }
-
-// Exposed reports whether a token file can be read by users other than its
-// owner: a token secret there is no longer a secret.
-func Exposed(info os.FileInfo) bool { return info.Mode().Perm()&0o077 != 0 }
-
-// CreateSecret creates path for a new token secret: O_EXCL, mode 0600.
-func CreateSecret(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("tokenfile: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("tokenfile: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("tokenfile: sync %s: %w", path, err)
-	}
-	return f.Close()
-}

@@ -137,10 +137,13 @@ func TestClientHelperTokenSpec(t *testing.T) {
 	t.Parallel()
 	l := newLab(t)
 	l.startServer(l.scripts(openvpn.StyleCRText)...)
-	spec := l.svc.otpauthURI(t, "alice")
+	tok, err := client.Open(client.Source{Secret: l.svc.otpauthURI(t, "alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := &mgmt.Client{Username: "alice", Password: "secret", Style: openvpn.StyleCRText,
 		Code: func(_ context.Context, attempt int) (string, error) {
-			res, err := client.Generate(client.Request{Secret: spec, Now: time.Now(), Next: attempt > 1})
+			res, err := tok.Codes(client.Query{Now: time.Now(), Next: attempt > 1})
 			if err != nil {
 				return "", err
 			}

@@ -38,7 +38,7 @@ type Client struct {
 	// whatever the style.
 	Style openvpn.Style
 	// Code returns a code for attempt 1 and 2 of a connection, e.g. from
-	// client.Generate; a TOTP caller should wait for the next period on
+	// client.Token.Codes; a TOTP caller should wait for the next period on
 	// attempt 2, as the first code may have been used.
 	Code func(ctx context.Context, attempt int) (string, error)
 	// Prompt asks the user from the third attempt on, or when Code is nil.

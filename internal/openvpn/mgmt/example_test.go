@@ -36,7 +36,7 @@ func ExampleClient() {
 		Username: "alice",
 		Password: "secret",
 		Code: func(ctx context.Context, attempt int) (string, error) {
-			return "123456", nil // client.Generate with the user's token spec
+			return "123456", nil // client.Token.Codes for the user's token
 		},
 		Prompt: func(ctx context.Context, text string, echo bool) (string, error) {
 			return "", nil // ask on the terminal
