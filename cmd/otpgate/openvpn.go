@@ -14,6 +14,8 @@ const openvpnUsage = `Usage:
     otpgate openvpn client-connect FILE  client-connect (pushes an auth-token)
     otpgate openvpn client [options]     log a local OpenVPN client in with
                                          codes from a token (see --help)
+    otpgate openvpn genkey PATH          create the auth-token key
+                                         (otpgateAuthTokenKey, token_key_file)
 
 The OpenVPN 2.6 server runs these as scripts; they read OpenVPN's
 environment and exit as OpenVPN expects (0 accept, 1 refuse, 2 pending).
@@ -51,8 +53,11 @@ func runOpenVPN(e *env, args []string) error {
 		return errHelp
 	}
 	name := args[0]
-	if name == "client" {
+	switch name {
+	case "client":
 		return runOpenVPNClient(e, args[1:])
+	case "genkey":
+		return runOpenVPNGenkey(e, args[1:])
 	}
 	switch name {
 	case openvpn.ScriptVerify, openvpn.ScriptCRResponse, openvpn.ScriptClientConnect:
