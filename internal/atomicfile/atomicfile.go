@@ -18,12 +18,18 @@
 // other writer of it (package tokenfile does, for HOTP token files).
 //
 // Reading: [ReadSecret] reads a key, token, password or PIN file, and
-// [CheckSecret] applies its rule to a file opened elsewhere. The rule is one
-// for every secret file otpgate reads: group and others have no permission
-// on it at all (mode & 0077 == 0, as OpenSSH demands of a private key), or
-// it is refused with the chmod that fixes it. A warning would be read too
-// late, if at all: the secret is already disclosed, and refusing is the only
-// way its owner hears of it.
+// [CheckSecret] applies its rule to a file opened elsewhere. There are two
+// rules, one per kind of file, and a file that breaks its rule is refused
+// with the chmod that fixes it; a warning would be read too late, if at all:
+// the secret is already disclosed, and refusing is the only way its owner
+// hears of it.
+//
+//   - [OwnerOnly], for a user's own secrets and otpgate's master key: group
+//     and others have no permission at all (mode & 0077 == 0), as OpenSSH
+//     demands of a private key. ReadSecret and CheckSecret apply it.
+//   - [GroupRead], for a file a service reads as a member of the group that
+//     owns it (0640 root:otpgate): others have no permission and the group
+//     may only read (mode & 0027 == 0).
 package atomicfile
 
 import (

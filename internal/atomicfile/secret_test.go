@@ -81,3 +81,17 @@ func TestReadSecretKinds(t *testing.T) {
 		}
 	}
 }
+
+// GroupRead lets the owning group read, and nothing more.
+func TestGroupRead(t *testing.T) {
+	dir := t.TempDir()
+	for mode, ok := range map[os.FileMode]bool{0o600: true, 0o640: true, 0o440: true, 0o660: false, 0o644: false, 0o604: false, 0o650: true, 0o670: false} {
+		path := filepath.Join(dir, mode.String())
+		os.WriteFile(path, []byte("k"), 0o600)
+		os.Chmod(path, mode)
+		_, err := GroupRead.Read(path, 8)
+		if ok != (err == nil) || !ok && (!errors.Is(err, ErrExposed) || !strings.Contains(err.Error(), "chmod 640 "+path)) {
+			t.Errorf("GroupRead.Read(mode %v) = %v; want ok=%v", mode, err, ok)
+		}
+	}
+}
