@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 
-	"otpgate.dev/otpgate/internal/atomicfile"
 	"otpgate.dev/otpgate/internal/openvpn/authtoken"
 )
 
@@ -40,11 +39,7 @@ func runOpenVPNGenkey(e *env, args []string) error {
 		return usagef("name the key file to create, e.g. otpgate openvpn genkey /etc/otpgate/authtoken.key")
 	}
 	path := flags.Arg(0)
-	k, err := authtoken.GenerateKey()
-	if err != nil {
-		return err
-	}
-	err = atomicfile.Create(path, k.MarshalPEM())
+	_, err = authtoken.WriteKeyFile(path)
 	if errors.Is(err, fs.ErrExist) {
 		return withHint(fmt.Errorf("openvpn genkey: %s already exists; not overwriting it", path),
 			"tokens signed with that key stop working when it changes: remove it first if that is meant, or choose another PATH")

@@ -1,13 +1,13 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
+
+	"otpgate.dev/otpgate/internal/atomicfile"
 )
 
 // qrModule is the size of one QR module in pixels (PNG) or user units (SVG).
@@ -61,22 +61,16 @@ func svg(bm [][]bool) []byte {
 	return []byte(b.String())
 }
 
-// WriteQR writes the QR code of uri to a new file name (mode 0600; an
-// existing file is never overwritten), as PNG or SVG by name's extension.
+// WriteQR writes the QR code of uri to a new file name (mode 0600, whole or
+// not at all; an existing file is never overwritten: atomicfile.Create), as
+// PNG or SVG by name's extension.
 func WriteQR(name, uri string) error {
 	img, err := QRImage(name, uri)
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := atomicfile.Create(name, img); err != nil {
 		return fmt.Errorf("admin: QR file: %w", err)
-	}
-	_, werr := f.Write(img)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("admin: QR file %q: %w", name, err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"otpgate.dev/otpgate/internal/atomicfile"
 )
 
 // checkPath accepts the absolute, clean paths OpenVPN creates in its tmp-dir.
@@ -46,34 +48,12 @@ func readSmallFile(path string, max int) ([]byte, error) {
 	return b, nil
 }
 
-// writeFileAtomic replaces path with data: a new 0600 file beside it,
-// synced and renamed over it, so that OpenVPN, which polls the control files
-// by name, never reads a half-written one.
-func writeFileAtomic(path string, data []byte) (err error) {
+// writeFileAtomic replaces path with data through atomicfile.Replace (a
+// new 0600 file beside it, synced and renamed over it), so that OpenVPN,
+// which polls the control files by name, never reads a half-written one.
+func writeFileAtomic(path string, data []byte) error {
 	if err := checkPath(path); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".otpgate-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Replace(path, data, nil)
 }

@@ -6,8 +6,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+
+	"otpgate.dev/otpgate/internal/atomicfile"
 )
 
 // pemType labels a key file.
@@ -52,23 +52,12 @@ func ParseKey(b []byte) (*Key, error) {
 	return k, nil
 }
 
-// LoadKey reads a key file, refusing one that others can read or write.
+// LoadKey reads a key file under atomicfile.GroupRead: the OpenVPN server's
+// user may read it through its group, nobody else.
 func LoadKey(path string) (*Key, error) {
-	f, err := os.Open(path)
+	b, err := atomicfile.GroupRead.Read(path, 4096)
 	if err != nil {
-		return nil, fmt.Errorf("authtoken: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("authtoken: %w", err)
-	}
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o007 != 0 {
-		return nil, fmt.Errorf("authtoken: key file %q must be a regular file no other user can read or write (chmod o-rwx)", path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 4096))
-	if err != nil {
-		return nil, fmt.Errorf("authtoken: read %q: %w", path, err)
+		return nil, fmt.Errorf("authtoken: key file: %w", err)
 	}
 	k, err := ParseKey(b)
 	if err != nil {
@@ -77,24 +66,15 @@ func LoadKey(path string) (*Key, error) {
 	return k, nil
 }
 
-// WriteKeyFile creates path, which must not exist, holding a new key, mode 0600.
+// WriteKeyFile creates path, which must not exist, holding a new key, mode
+// 0600, whole or not at all (atomicfile.Create).
 func WriteKeyFile(path string) (*Key, error) {
 	k, err := GenerateKey()
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := atomicfile.Create(path, k.MarshalPEM()); err != nil {
 		return nil, fmt.Errorf("authtoken: create key file: %w", err)
-	}
-	if _, err := f.Write(k.MarshalPEM()); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("authtoken: write key file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("authtoken: write key file: %w", err)
 	}
 	return k, nil
 }
