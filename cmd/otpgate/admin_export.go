@@ -47,7 +47,8 @@ Options:
                             (default: every user)
     --skip-unsupported      leave out the tokens the format cannot carry
     --key-file FILE         PSKC: a 128-bit pre-shared key in hex
-    --password-file FILE    PSKC: a password to derive the key from (PBKDF2)
+    --password-file FILE    PSKC: a password to derive the key from (PBKDF2);
+                            both files must be readable by their owner alone
     --insecure-plaintext    PSKC: write the secrets unencrypted
     --issuer NAME           issuer in PSKC and otpauth URIs (default "otpgate")
     --db PATH               the store (default: the configuration's, else the
@@ -59,7 +60,7 @@ Options:
 Examples:
     $ otpgate export --format users-file --out /etc/users.oath
     exported 3 tokens to /etc/users.oath
-    $ openssl rand -hex 16 > psk.hex
+    $ (umask 077; openssl rand -hex 16 > psk.hex)
     $ otpgate export --format pskc --key-file psk.hex --user alice --out alice.pskc
     exported 1 token to alice.pskc
 `

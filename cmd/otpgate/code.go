@@ -47,6 +47,11 @@ Options:
                           $OTPGATE_PSKC_PASSWORD; asked on the terminal)
     --json                print the codes and their validity as JSON
 
+Every FILE may start with ~/ or ~user/, also after @. A file holding a token,
+password, PIN or key is refused when group or others may read or write it
+(fix it with chmod 600 FILE). A token file reached through a symbolic link is
+the file the link points to.
+
 RSA SecurID (--token-mode rsa): SPEC is a CTF string, a SecurID URI, a
 ctfData= v3 token, @FILE of an .sdtid file or a stoken rcfile; without it,
 ~/.stokenrc. The PIN saved in the rcfile is used; otherwise it is read from

@@ -66,6 +66,9 @@ Token options, as for "otpgate code" (see "otpgate code --help"):
     --token-password-file FILE  the SecurID token's password (what
                           "otpgate code" calls --password-file)
 
+Every FILE may start with ~/ or ~user/, and must be readable by its owner
+alone (chmod 600 FILE), as for "otpgate code".
+
 Examples:
     $ openvpn --config vpn.ovpn --management /run/user/1000/vpn.sock unix \
           --management-query-passwords --management-hold \
