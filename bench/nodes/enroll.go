@@ -8,8 +8,8 @@ import (
 
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/storeopen"
 )
 
 // importBatch is how many tokens one Import transaction stores.
@@ -26,7 +26,7 @@ type benchUser struct {
 // token each, made and sealed by enroll.NewToken and written by the
 // store's Import, as `otpgate import` would.
 func enrollUsers(ctx context.Context, db string, box *secretbox.Box, n int) ([]benchUser, error) {
-	st, err := storeopen.Open(ctx, db)
+	st, err := site.OpenStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"otpgate.dev/otpgate/internal/datadir"
+	"otpgate.dev/otpgate/internal/site"
 )
 
 // buildOtpgate compiles cmd/otpgate into dir and returns the binary's path.
@@ -64,7 +64,7 @@ func startNode(bin, dir, db, keyFile, secretFile, logLevel string) (*node, error
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfg, "--log-format", "json")
-	cmd.Env = append(os.Environ(), datadir.EnvKey+"="+keyFile)
+	cmd.Env = append(os.Environ(), site.EnvKeyFile+"="+keyFile)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/admin"
+	"otpgate.dev/otpgate/internal/site"
 )
 
 // parseArgs parses args, in which flags may follow the positional arguments
@@ -35,24 +35,39 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int, names string) ([]s
 	return pos, nil
 }
 
-// openAdmin opens the existing store that sf and the configuration name.
+// openAdmin opens the existing site that sf and the configuration name.
 func openAdmin(e *env, sf *storeFlags) (*admin.Admin, error) {
-	loc, err := sf.location(e)
+	return openAdminMode(e, sf, site.MustExist)
+}
+
+// openAdminForEnroll opens the site that sf and the configuration name,
+// creating its store and master key on first use.
+func openAdminForEnroll(e *env, sf *storeFlags) (*admin.Admin, error) {
+	return openAdminMode(e, sf, site.MayCreate)
+}
+
+func openAdminMode(e *env, sf *storeFlags, m site.Mode) (*admin.Admin, error) {
+	s, h, err := sf.open(e, m)
 	if err != nil {
 		return nil, err
 	}
-	a, err := admin.Open(context.Background(), loc, e.now)
-	return a, adminHint(err)
+	return admin.New(h, s.Policy(), e.now), nil
+}
+
+// siteHint adds a hint to the errors of opening a site that a user can fix.
+func siteHint(err error) error {
+	switch {
+	case errors.Is(err, site.ErrNoStore):
+		return withHint(err, "enroll a token first (otpgate enroll USER), or name the database with --db, --config or $%s", site.EnvDB)
+	case errors.Is(err, site.ErrNoKey):
+		return withHint(err, "restore the master key file, or name it with key_file in the configuration or $%s", site.EnvKeyFile)
+	}
+	return err
 }
 
 // adminHint adds a hint to the admin errors a user can fix.
 func adminHint(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, admin.ErrNoDatabase):
-		return withHint(err, "enroll a token first (otpgate enroll USER), or name the database with --db or $OTPGATE_DB")
-	case errors.Is(err, admin.ErrNoUser):
+	if errors.Is(err, admin.ErrNoUser) {
 		return withHint(err, "run \"otpgate list\" for the users")
 	}
 	return err
@@ -86,15 +101,4 @@ func when(t *time.Time) string {
 		return "never"
 	}
 	return t.Format(time.RFC3339)
-}
-
-// openAdminForEnroll opens the store that sf and the configuration name,
-// creating it and its master key on first use.
-func openAdminForEnroll(e *env, sf *storeFlags) (*admin.Admin, error) {
-	loc, err := sf.location(e)
-	if err != nil {
-		return nil, err
-	}
-	a, err := admin.OpenForEnroll(context.Background(), loc, e.now)
-	return a, adminHint(err)
 }

@@ -98,10 +98,7 @@ func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
 	}
 	user := pos[0]
 	if f.issuer == "" {
-		f.issuer = e.getenv("OTPGATE_ISSUER")
-	}
-	if f.issuer == "" {
-		f.issuer = "otpgate"
+		f.issuer = e.siteEnv().Issuer()
 	}
 	return f, user, f.check()
 }

@@ -29,13 +29,13 @@ func runRekey(e *env, args []string) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	loc, err := sf.location(e)
+	s, err := sf.find(e)
 	if err != nil {
 		return err
 	}
-	n, err := admin.Rekey(context.Background(), loc)
+	n, err := admin.Rekey(context.Background(), s)
 	if err != nil {
-		return adminHint(err)
+		return siteHint(err)
 	}
 	fmt.Fprintf(e.stderr, "resealed %d tokens under a new master key\n", n)
 	return nil

@@ -24,8 +24,9 @@ type env struct {
 	stdinTerminal, stdoutTerminal, stderrTerminal bool
 	readPassword                                  func(prompt string) ([]byte, error)
 	// configFile is the configuration file read when it exists and none
-	// is named: defaultConfigFile, or "" in tests.
+	// is named: site.SystemConfig, or "" in tests.
 	configFile string
+	uid        int // the effective user, for the data directory
 }
 
 func (e *env) warnf(format string, args ...any) {

@@ -1,64 +1,22 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
 
-	"otpgate.dev/otpgate/internal/admin"
-	"otpgate.dev/otpgate/internal/config"
-	"otpgate.dev/otpgate/internal/datadir"
+	"otpgate.dev/otpgate/internal/site"
 )
 
-// Where the store is. otpgate serve and every command that opens the store
-// find it the same way, so that an admin command acts on the daemon's
-// store, under its master key and its policy:
-//
-//   - the configuration file is --config, else $OTPGATE_CONFIG, else
-//     /etc/otpgate/otpgate.toml when it exists;
-//   - the database is --db, else the file's db, else $OTPGATE_DB, else the
-//     data directory's;
-//   - the master key is the file's key_file, else $OTPGATE_KEY_FILE, else
-//     master.key beside the database;
-//   - logins (verify, resync) follow the file's [policy].
+// Where the store is: package site finds the configuration file, the
+// store and the master key the same way for serve, the admin commands and
+// the hooks (its package documentation gives the precedence), so that an
+// admin command acts on the daemon's store, under its master key and its
+// policy.
 
-// defaultConfigFile is read when it exists and no --config is given.
-const defaultConfigFile = "/etc/otpgate/otpgate.toml"
-
-// envConfig names the configuration file when there is no --config.
-const envConfig = "OTPGATE_CONFIG"
-
-// loadConfig reads the configuration file, or the defaults when there is
-// none, and puts dbFlag, else $OTPGATE_DB when the file names no db, in its
-// DB. The caller validates it once it has applied its own flags.
-func loadConfig(e *env, configFlag, dbFlag string) (*config.Config, error) {
-	path := configFlag
-	if path == "" {
-		path = e.getenv(envConfig)
-	}
-	if path == "" && e.configFile != "" {
-		if _, err := os.Stat(e.configFile); err == nil {
-			path = e.configFile
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-	}
-	c := config.Default()
-	if path != "" {
-		var err error
-		if c, err = config.Load(path); err != nil {
-			return nil, err
-		}
-	}
-	if v := e.getenv(datadir.EnvDB); v != "" && c.DB == "" {
-		c.DB = v
-	}
-	if dbFlag != "" {
-		c.DB = dbFlag
-	}
-	return c, nil
+// siteEnv is what package site reads from e.
+func (e *env) siteEnv() site.Env {
+	return site.Env{Getenv: e.getenv, UID: e.uid, SystemConfig: e.configFile}
 }
 
 // storeFlags are the --db and --config flags of the commands that open the
@@ -73,22 +31,24 @@ func addStoreFlags(fs *flag.FlagSet) *storeFlags {
 	return s
 }
 
-// location resolves the store, master key and policy the flags, the
-// environment and the configuration file name.
-func (s *storeFlags) location(e *env) (admin.Location, error) {
-	c, err := loadConfig(e, s.config, s.db)
+// find resolves the site the flags, the environment and the configuration
+// file name.
+func (s *storeFlags) find(e *env) (*site.Site, error) {
+	return site.Find(e.siteEnv(), site.Flags{Config: s.config, DB: s.db})
+}
+
+// open finds and opens the site, saying on stderr what it created.
+func (s *storeFlags) open(e *env, m site.Mode) (*site.Site, *site.Handle, error) {
+	st, err := s.find(e)
 	if err != nil {
-		return admin.Location{}, err
+		return nil, nil, err
 	}
-	if err := c.Validate(); err != nil {
-		return admin.Location{}, fmt.Errorf("config: %w", err)
+	h, err := st.Open(context.Background(), m)
+	if err != nil {
+		return nil, nil, siteHint(err)
 	}
-	db := c.DB
-	if db == "" {
-		if db, err = datadir.DBPath(); err != nil {
-			return admin.Location{}, err
-		}
+	for _, c := range h.Created {
+		fmt.Fprintf(e.stderr, "otpgate: created %s\n", c)
 	}
-	p := c.Policy.Engine()
-	return admin.Location{DB: db, KeyFile: c.KeyFile, Policy: &p}, nil
+	return st, h, nil
 }

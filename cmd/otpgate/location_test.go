@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"otpgate.dev/otpgate/internal/site"
 )
 
 // The admin commands find the daemon's store through its configuration
@@ -34,7 +36,7 @@ func TestAdminUsesTheConfigFile(t *testing.T) {
 	}
 
 	// $OTPGATE_CONFIG names the same file.
-	r := otpgate(t, "", map[string]string{envConfig: conf}, "list")
+	r := otpgate(t, "", map[string]string{site.EnvConfig: conf}, "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "alice") {
 		t.Fatalf("OTPGATE_CONFIG=... otpgate list = %d %q %q; want alice", r.code, r.stdout, r.stderr)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"otpgate.dev/otpgate/internal/site"
 )
 
 func main() {
@@ -26,6 +28,7 @@ func osEnv() *env {
 		stdoutTerminal: term.IsTerminal(int(os.Stdout.Fd())),
 		stderrTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		readPassword:   readPasswordTTY,
-		configFile:     defaultConfigFile,
+		configFile:     site.SystemConfig,
+		uid:            os.Geteuid(),
 	}
 }

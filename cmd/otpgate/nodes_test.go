@@ -19,12 +19,11 @@ import (
 
 	layeh "layeh.com/radius"
 
-	"otpgate.dev/otpgate/internal/datadir"
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/storeopen"
 	"otpgate.dev/otpgate/internal/testpeer"
 )
 
@@ -98,13 +97,13 @@ func startNodes(t *testing.T, db, style, policy string, users int) (*nodeCluster
 	t.Helper()
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "master.key")
-	t.Setenv(datadir.EnvKey, keyFile) // never /var/lib/otpgate, for us or the daemons
+	t.Setenv(site.EnvKeyFile, keyFile) // never /var/lib/otpgate, for us or the daemons
 	c := &nodeCluster{db: db, secret: []byte(randomHex(16))}
 	var err error
 	if c.box, err = secretbox.LoadOrCreate(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	if c.st, err = storeopen.Open(t.Context(), db); err != nil {
+	if c.st, err = site.OpenStore(t.Context(), db); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.st.Close() })

@@ -10,6 +10,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/daemon"
+	"otpgate.dev/otpgate/internal/site"
 )
 
 const serveUsage = `Usage:
@@ -34,7 +35,9 @@ Options:
     --http-listen ADDR   health and metrics host:port, or "off"
     --log-level LEVEL    debug, info, warn or error
     --log-format FORMAT  text or json
-    --check              check the configuration and exit
+    --check              open everything serve would (store, master key, secret
+                         and password files, audit directory), creating and
+                         binding nothing; print the warnings and exit
 
 Examples:
     otpgate serve
@@ -67,28 +70,23 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	return f, nil
 }
 
-// load reads the configuration and applies the flags and environment over
+// find reads the configuration and applies the flags and environment over
 // it; the flags win.
-func (f *serveFlags) load(e *env) (*config.Config, error) {
-	c, err := loadConfig(e, f.config, f.db)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range []struct {
-		dst *string
-		v   string
-	}{
-		{&c.RADIUS.Listen, f.radiusListen}, {&c.HTTP.Listen, f.httpListen},
-		{&c.Log.Level, f.logLevel}, {&c.Log.Format, f.logFormat},
-	} {
-		if o.v != "" {
-			*o.dst = o.v
+func (f *serveFlags) find(e *env) (*site.Site, error) {
+	apply := func(c *config.Config) {
+		for _, o := range []struct {
+			dst *string
+			v   string
+		}{
+			{&c.RADIUS.Listen, f.radiusListen}, {&c.HTTP.Listen, f.httpListen},
+			{&c.Log.Level, f.logLevel}, {&c.Log.Format, f.logFormat},
+		} {
+			if o.v != "" {
+				*o.dst = o.v
+			}
 		}
 	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	return c, nil
+	return site.Find(e.siteEnv(), site.Flags{Config: f.config, DB: f.db, Apply: apply})
 }
 
 func runServe(e *env, args []string) error {
@@ -96,18 +94,17 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := f.load(e)
+	s, err := f.find(e)
 	if err != nil {
 		return err
 	}
 	if f.check {
-		fmt.Fprintln(e.stdout, "otpgate: configuration is valid")
-		return nil
+		return checkServe(e, s)
 	}
-	log := newLogger(e, cfg)
+	log := newLogger(e, s.Config)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Now: e.now})
+	d, err := daemon.New(ctx, s, daemon.Options{Logger: log, Now: e.now})
 	if err != nil {
 		return err
 	}
@@ -118,6 +115,23 @@ func runServe(e *env, args []string) error {
 	return d.Run(ctx)
 }
 
+// checkServe opens what serve would, prints what serve would create and
+// warn about, and says the configuration is valid.
+func checkServe(e *env, s *site.Site) error {
+	created, warnings, err := daemon.Check(context.Background(), s)
+	if err != nil {
+		return siteHint(err)
+	}
+	for _, c := range created {
+		fmt.Fprintf(e.stderr, "otpgate: serve will create %s\n", c)
+	}
+	for _, w := range warnings {
+		e.warnf("%s", w)
+	}
+	fmt.Fprintln(e.stdout, "otpgate: configuration is valid")
+	return nil
+}
+
 func reloadOnHUP(ctx context.Context, e *env, f *serveFlags, d *daemon.Daemon, hup <-chan os.Signal, log *slog.Logger) {
 	for {
 		select {
@@ -125,7 +139,13 @@ func reloadOnHUP(ctx context.Context, e *env, f *serveFlags, d *daemon.Daemon, h
 			return
 		case <-hup:
 			log.Info("SIGHUP: reloading the configuration")
-			d.Reload(func() (*config.Config, error) { return f.load(e) })
+			d.Reload(func() (*config.Config, error) {
+				s, err := f.find(e)
+				if err != nil {
+					return nil, err
+				}
+				return s.Config, nil
+			})
 		}
 	}
 }

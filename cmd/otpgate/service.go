@@ -4,11 +4,9 @@ import (
 	"context"
 
 	"otpgate.dev/otpgate/internal/auth"
-	"otpgate.dev/otpgate/internal/datadir"
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/primary"
-	"otpgate.dev/otpgate/internal/secretbox"
-	"otpgate.dev/otpgate/internal/storeopen"
+	"otpgate.dev/otpgate/internal/site"
 )
 
 // serviceConfig names what the login service runs on.
@@ -18,30 +16,18 @@ type serviceConfig struct {
 	auth    auth.Config
 }
 
-// openService opens the store and master key and returns the login service
-// and a function that closes them.
+// openService opens the existing site and returns the login service and a
+// function that closes it.
 func openService(ctx context.Context, e *env, c serviceConfig) (auth.Service, func() error, error) {
-	loc, err := c.store.location(e)
-	if err != nil {
-		return nil, nil, err
-	}
 	chk, err := primary.Parse(c.primary)
 	if err != nil {
 		return nil, nil, err
 	}
-	keyPath, err := loc.KeyPath()
-	if err != nil {
-		return nil, nil, err
-	}
-	box, err := secretbox.Load(keyPath)
-	if err != nil {
-		return nil, nil, withHint(err, "enroll a user first (otpgate enroll USER --db %s), which creates the master key", datadir.Redact(loc.DB))
-	}
-	st, err := storeopen.Open(ctx, loc.DB)
+	s, h, err := c.store.open(e, site.MustExist)
 	if err != nil {
 		return nil, nil, err
 	}
 	c.auth.Primary = chk
-	eng := engine.New(st, box, loc.EnginePolicy(), e.now)
-	return auth.New(c.auth, eng, st, e.now), st.Close, nil
+	eng := engine.New(h.Store, h.Box, s.Policy(), e.now)
+	return auth.New(c.auth, eng, h.Store, e.now), h.Close, nil
 }

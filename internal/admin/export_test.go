@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +22,7 @@ var exportNow = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 func exportAdmin(t *testing.T, specs []enroll.Spec, extra func(*store.Token)) *Admin {
 	t.Helper()
 	ctx := context.Background()
-	a, err := OpenForEnroll(ctx, Location{DB: filepath.Join(t.TempDir(), "otpgate.db")}, func() time.Time { return exportNow })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := newTestAdmin(t, func() time.Time { return exportNow })
 	for _, s := range specs {
 		tok, err := enroll.Enroll(ctx, a.st, a.box, s, exportNow)
 		if err != nil {

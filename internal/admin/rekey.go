@@ -5,33 +5,23 @@ import (
 	"errors"
 	"fmt"
 
-	"otpgate.dev/otpgate/internal/datadir"
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/storeopen"
 )
 
-// Rekey rotates the master key of l: a new random key file, every token
+// Rekey rotates the master key of s: a new random key file, every token
 // secret resealed under it in one transaction, then the old key removed. An
 // interrupted rotation (the old key still beside the new one) is finished
 // instead of starting another. It returns how many tokens were resealed.
-func Rekey(ctx context.Context, l Location) (int, error) {
-	if err := l.exists(); err != nil {
-		return 0, err
-	}
-	keyPath, err := l.KeyPath()
+func Rekey(ctx context.Context, s *site.Site) (int, error) {
+	h, err := s.Open(ctx, site.MustExist)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := secretbox.Load(keyPath); err != nil {
-		return 0, fmt.Errorf("admin: master key of %q: %w", datadir.Redact(l.DB), err)
-	}
-	st, err := storeopen.Open(ctx, l.DB)
-	if err != nil {
-		return 0, fmt.Errorf("admin: %w", err)
-	}
-	defer st.Close()
+	defer h.Close()
+	st, keyPath := h.Store, s.KeyFile
 	box, err := secretbox.Rekey(keyPath)
 	if errors.Is(err, secretbox.ErrRekeyPending) {
 		box, err = secretbox.Load(keyPath) // finish the interrupted rotation

@@ -8,10 +8,16 @@
 //     without a process per login;
 //   - an HTTP listener with /healthz, /readyz and Prometheus /metrics.
 //
-// Use [New] with a [config.Config], then [Daemon.Run]; [Daemon.Reload]
+// Use [New] with a site (package site), then [Daemon.Run]; [Daemon.Reload]
 // applies a new configuration's RADIUS clients and policy without closing
 // a socket (the command calls it on SIGHUP). Cancelling Run's context
-// drains the requests in flight before it returns (SIGTERM).
+// drains the requests in flight before it returns (SIGTERM). [Check] opens
+// everything New would, creating and binding nothing (serve --check).
+//
+// The daemon follows its master key file: when otpgate rekey (or an admin
+// copying a rotated key to this node) replaces it, the next login, probe
+// or SIGHUP loads it, so logins go on without a restart. /readyz opens one
+// sealed secret, so a key that opens nothing in the store is not ready.
 //
 // The daemon keeps no login state of its own: challenges, counters and
 // lockouts live in the store, so several daemons may share one PostgreSQL
@@ -32,12 +38,10 @@ import (
 
 	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/config"
-	"otpgate.dev/otpgate/internal/datadir"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 	"otpgate.dev/otpgate/internal/radius"
-	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/storeopen"
 )
 
 // Timing of the daemon's housekeeping.
@@ -60,13 +64,14 @@ type Options struct {
 
 // Daemon is a configured otpgate serve, its sockets bound.
 type Daemon struct {
-	log *slog.Logger
-	now func() time.Time
-	cfg *config.Config
-	db  string
-	st  store.Store
-	box *secretbox.Box
-	svc *swapService
+	log  *slog.Logger
+	now  func() time.Time
+	cfg  *config.Config
+	site *site.Site
+	h    *site.Handle
+	st   store.Store // h.Store, or its audit-file tee
+	keys *keyring
+	svc  *swapService
 	// auditFile receives audit events as JSON lines, when configured.
 	auditFile *os.File
 	audit     *auditlog.Log
@@ -83,64 +88,66 @@ type Daemon struct {
 	retention atomic.Int64
 }
 
-// New opens the store and master key that cfg names, builds the login
-// service and binds every listener, so that a port already in use or a bad
-// secret file is an error here, before the daemon says it is ready.
-func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Daemon, err error) {
-	d := &Daemon{log: opts.Logger, now: opts.Now, cfg: cfg, svc: &swapService{}, lm: newLoginMetrics()}
-	d.retention.Store(int64(cfg.Log.AuditRetention.Duration))
+// New opens the site s (creating the store and master key of a fresh one,
+// never a key beside tokens), builds the login service and binds every
+// listener, so that a port already in use or a bad secret file is an error
+// here, before the daemon says it is ready.
+func New(ctx context.Context, s *site.Site, opts Options) (_ *Daemon, err error) {
+	d := newDaemon(s, opts)
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if err := d.openSite(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.build(); err != nil {
+		return nil, err
+	}
+	if err := d.bindRADIUS(d.cfg); err != nil {
+		return nil, err
+	}
+	if err := d.bindHTTP(d.cfg); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func newDaemon(s *site.Site, opts Options) *Daemon {
+	d := &Daemon{log: opts.Logger, now: opts.Now, cfg: s.Config, site: s, svc: &swapService{}, lm: newLoginMetrics()}
+	d.retention.Store(int64(s.Config.Log.AuditRetention.Duration))
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
 	if d.now == nil {
 		d.now = time.Now
 	}
-	defer func() {
-		if err != nil {
-			d.close()
-		}
-	}()
-	if err := d.openStore(ctx); err != nil {
-		return nil, err
-	}
-	svc, err := newService(cfg, d.st, d.box, d.now)
-	if err != nil {
-		return nil, err
-	}
-	d.svc.set(instrumented{svc, d.lm})
-	if err := d.bindRADIUS(cfg); err != nil {
-		return nil, err
-	}
-	if err := d.bindHTTP(cfg); err != nil {
-		return nil, err
-	}
-	if d.mgmt, err = d.managementServer(cfg); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return d
 }
 
-func (d *Daemon) openStore(ctx context.Context) error {
-	db := d.cfg.DB
-	if db == "" {
-		var err error
-		if db, err = datadir.DBPath(); err != nil {
-			return err
-		}
+// build makes the login service and the management-interface client.
+func (d *Daemon) build() error {
+	svc, err := newService(d.cfg, d.st, d.keys.current(), d.now)
+	if err != nil {
+		return err
 	}
-	d.db = db
-	keyPath := d.cfg.KeyFile
-	if keyPath == "" {
-		var err error
-		if keyPath, err = datadir.KeyPath(db); err != nil {
-			return err
-		}
+	d.svc.set(instrumented{svc, d.lm})
+	d.svc.follow = d.followKey
+	d.mgmt, err = d.managementServer(d.cfg)
+	return err
+}
+
+func (d *Daemon) openSite(ctx context.Context) error {
+	h, err := d.site.Open(ctx, site.MayCreate)
+	if err != nil {
+		return err
 	}
-	var err error
-	if d.box, err = secretbox.LoadOrCreate(keyPath); err != nil {
-		return fmt.Errorf("master key: %w", err)
+	d.h, d.st = h, h.Store
+	for _, c := range h.Created {
+		d.log.Warn("otpgate serve: created " + c)
 	}
-	if d.st, err = storeopen.Open(ctx, db); err != nil {
+	if d.keys, err = newKeyring(d.site.KeyFile, h.Box); err != nil {
 		return err
 	}
 	if path := d.cfg.Log.AuditFile; path != "" {
@@ -235,7 +242,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Go(func() { d.mgmt.Run(ctx) })
 	}
 	wg.Go(func() { d.purge(ctx) })
-	d.log.Info("otpgate serve: ready", "db", datadir.Redact(d.db), "radius", addrString(d.RADIUSAddr()),
+	d.log.Info("otpgate serve: ready", "db", site.Redact(d.site.DB), "key", d.keys.current().Fingerprint(), "radius", addrString(d.RADIUSAddr()),
 		"http", addrString(d.HTTPAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
 
 	var err error
@@ -272,7 +279,7 @@ func (d *Daemon) close() {
 	if d.httpLn != nil {
 		d.httpLn.Close()
 	}
-	if d.st != nil {
+	if d.st != nil { // the audit file's tee closes the store it wraps
 		if err := d.st.Close(); err != nil {
 			d.log.Warn("closing the store", "err", err)
 		}
@@ -296,6 +303,7 @@ func (d *Daemon) purge(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			d.followKey(ctx)
 			if _, err := d.st.PurgeChallenges(ctx, d.now()); err != nil && ctx.Err() == nil {
 				d.log.Warn("purging expired challenges", "err", err)
 			}
@@ -349,7 +357,8 @@ func (d *Daemon) Reload(load func() (*config.Config, error)) error {
 }
 
 func (d *Daemon) reload(cfg *config.Config) error {
-	svc, err := newService(cfg, d.st, d.box, d.now)
+	d.loadKey(context.Background())
+	svc, err := newService(cfg, d.st, d.keys.current(), d.now)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/metrics"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
 )
 
@@ -17,7 +18,8 @@ const healthTimeout = 2 * time.Second
 // handler serves:
 //
 //	/healthz  200 while the process runs
-//	/readyz   200 when the store answers, 503 otherwise
+//	/readyz   200 when the store answers and the master key opens a
+//	          sealed secret of it, 503 otherwise
 //	/metrics  the Prometheus text format
 func (d *Daemon) handler() http.Handler {
 	mux := http.NewServeMux()
@@ -40,6 +42,13 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 		d.log.Warn("readiness probe: store unavailable", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("store unavailable\n"))
+		return
+	}
+	d.followKey(ctx)
+	if err := site.CheckKey(ctx, d.st, d.keys.current()); err != nil {
+		d.log.Warn("readiness probe: the master key does not open the store's secrets", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("master key does not open the store's secrets\n"))
 		return
 	}
 	w.Write([]byte("ok\n"))

@@ -21,15 +21,19 @@ func radiusClients(c *config.Config) (*radius.Clients, error) {
 	for i, cc := range c.RADIUS.Clients {
 		cl, err := radiusClient(cc)
 		if err != nil {
-			name := cc.Name
-			if name == "" {
-				name = fmt.Sprintf("#%d", i+1)
-			}
-			return nil, fmt.Errorf("radius client %s: %w", name, err)
+			return nil, fmt.Errorf("radius client %s: %w", clientName(cc, i), err)
 		}
 		list = append(list, cl)
 	}
 	return radius.NewClients(list)
+}
+
+// clientName names the i-th client in messages.
+func clientName(cc config.RADIUSClient, i int) string {
+	if cc.Name != "" {
+		return cc.Name
+	}
+	return fmt.Sprintf("#%d", i+1)
 }
 
 func radiusClient(cc config.RADIUSClient) (radius.Client, error) {

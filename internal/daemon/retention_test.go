@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
 )
 
@@ -20,7 +21,7 @@ func TestAuditRetention(t *testing.T) {
 	cfg.RADIUS.Listen, cfg.HTTP.Listen = config.Off, config.Off
 	cfg.Log.AuditRetention = config.Duration{Duration: 48 * time.Hour}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	d, err := New(t.Context(), cfg, Options{Now: func() time.Time { return now }})
+	d, err := New(t.Context(), &site.Site{Config: cfg, DB: cfg.DB, KeyFile: cfg.KeyFile}, Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

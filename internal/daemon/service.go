@@ -30,12 +30,19 @@ func newService(c *config.Config, st store.Store, box *secretbox.Box, now func()
 }
 
 // swapService is the service every front end holds: a reload replaces what
-// it delegates to without restarting a listener.
-type swapService struct{ p atomic.Pointer[auth.Service] }
+// it delegates to without restarting a listener. follow, when set, runs
+// before each login: the daemon's look at its master key file.
+type swapService struct {
+	p      atomic.Pointer[auth.Service]
+	follow func(context.Context)
+}
 
 func (s *swapService) set(svc auth.Service) { s.p.Store(&svc) }
 
 func (s *swapService) Authenticate(ctx context.Context, req auth.Request) (auth.Response, error) {
+	if s.follow != nil {
+		s.follow(ctx)
+	}
 	return (*s.p.Load()).Authenticate(ctx, req)
 }
 
