@@ -115,7 +115,7 @@ func TestParseErrors(t *testing.T) {
 		{"window range", "[policy]\nhotp_window = 0\n", "policy.hotp_window = 0 is out of range"},
 		{"client without secret", "[[radius.client]]\naddress = \"10.0.0.1\"\n", "no shared secret"},
 		{"client both secrets", "[[radius.client]]\naddress = \"10.0.0.1\"\nsecret = \"a\"\nsecret_file = \"b\"\n", "keep one"},
-		{"client bad address", "[[radius.client]]\naddress = \"ten\"\nsecret_file = \"b\"\n", `address "ten" is not an IP address`},
+		{"client bad address", "[[radius.client]]\naddress = \"ten\"\nsecret_file = \"b\"\n", `client "ten" is not an address`},
 		{"client bad style", "[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\nstyle = \"otp\"\n", `radius.client "x": style "otp"`},
 		{"client twice", "[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\n[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.2\"\nsecret_file = \"b\"\n", "used twice"},
 		{"openvpn style", "[openvpn]\nmanagement = \"/s\"\nstyle = \"sms\"\n", "openvpn.style"},

@@ -7,10 +7,11 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"otpgate.dev/otpgate/internal/openvpn"
+	"otpgate.dev/otpgate/internal/primary"
+	"otpgate.dev/otpgate/internal/radius"
 )
 
 // Off disables a listener.
@@ -79,17 +80,10 @@ func (c *Config) checkPolicy() error {
 }
 
 func (c *Config) checkAuth() error {
-	kind, arg, _ := strings.Cut(c.Auth.Primary, ":")
-	switch kind {
-	case "", "none":
-		return nil
-	case "htpasswd", "pam":
-		if arg == "" {
-			return fmt.Errorf("auth.primary %q needs its argument (%s:PATH or pam:SERVICE)", c.Auth.Primary, kind)
-		}
-		return nil
+	if _, err := primary.ParseSpec(c.Auth.Primary); err != nil {
+		return fmt.Errorf("auth.primary: %w", err)
 	}
-	return fmt.Errorf("auth.primary %q is not a backend (accepted: none, htpasswd:/path/to/file, pam:service)", c.Auth.Primary)
+	return nil
 }
 
 func (c *Config) checkListeners() error {
@@ -143,7 +137,10 @@ func (c *Config) checkRADIUS() error {
 }
 
 func (cl RADIUSClient) check() error {
-	if _, err := ParsePrefix(cl.Address); err != nil {
+	if cl.Address == "" {
+		return errors.New("no address (accepted: an IP address or a network such as 10.0.0.0/24)")
+	}
+	if _, err := radius.ParsePrefix(cl.Address); err != nil {
 		return err
 	}
 	switch {
@@ -161,25 +158,6 @@ func (cl RADIUSClient) check() error {
 		return errors.New("rate and burst must not be negative")
 	}
 	return nil
-}
-
-// ParsePrefix reads a client address: an IP address or a CIDR network.
-func ParsePrefix(s string) (netip.Prefix, error) {
-	if s == "" {
-		return netip.Prefix{}, errors.New("no address (accepted: an IP address or a network such as 10.0.0.0/24)")
-	}
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("address %q is not a network (accepted: e.g. 10.0.0.0/24)", s)
-		}
-		return p, nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("address %q is not an IP address (accepted: e.g. 10.0.0.1 or 10.0.0.0/24)", s)
-	}
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 func (c *Config) checkOpenVPN() error {

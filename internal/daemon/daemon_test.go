@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,5 +120,39 @@ func TestSwapService(t *testing.T) {
 	}
 	if ok, err := s.Active(context.Background(), "alice"); !ok || err != nil {
 		t.Errorf("Active through a service without ActiveChecker = %v, %v; want true", ok, err)
+	}
+}
+
+// A client address is read once, by radius.ParsePrefix, for the
+// configuration's check and the daemon's table alike: an IPv4-mapped IPv6
+// address is the IPv4 host (a dual-stack socket reports IPv4 peers so, and
+// the table looks them up as IPv4); a mapped network is refused with a hint
+// to write it as IPv4.
+func TestClientAddressMapped(t *testing.T) {
+	for _, tt := range []struct{ addr, want, err string }{
+		{"::ffff:192.0.2.1", "192.0.2.1/32", ""},
+		{"192.0.2.1", "192.0.2.1/32", ""},
+		{"2001:db8::1", "2001:db8::1/128", ""},
+		{"::ffff:192.0.2.0/120", "", "write it as IPv4"},
+	} {
+		c := config.Default()
+		c.RADIUS.Clients = []config.RADIUSClient{{Address: tt.addr, Secret: "a-long-enough-shared-secret"}}
+		if err := c.Validate(); err != nil {
+			t.Errorf("Validate(address %q) = %v; want it accepted as radius.ParsePrefix does", tt.addr, err)
+		}
+		clients, err := radiusClients(c)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("radiusClients(address %q) = %v; want an error containing %q", tt.addr, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("radiusClients(address %q) = %v", tt.addr, err)
+			continue
+		}
+		if cl, ok := clients.Lookup(netip.MustParsePrefix(tt.want).Addr()); !ok || cl.Prefix.String() != tt.want {
+			t.Errorf("address %q: client %v, %v; want prefix %s", tt.addr, cl.Prefix, ok, tt.want)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func clientName(cc config.RADIUSClient, i int) string {
 }
 
 func radiusClient(cc config.RADIUSClient) (radius.Client, error) {
-	prefix, err := config.ParsePrefix(cc.Address)
+	prefix, err := radius.ParsePrefix(cc.Address)
 	if err != nil {
 		return radius.Client{}, err
 	}

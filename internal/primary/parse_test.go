@@ -44,3 +44,33 @@ func typeName(c Checker) string {
 	}
 	return "other"
 }
+
+// FuzzParseSpec checks that every name either parses to a kind with the
+// argument it was written with, or is refused with an error naming the
+// accepted forms; never a panic.
+func FuzzParseSpec(f *testing.F) {
+	for _, s := range []string{"", "none", "none:x", "htpasswd:/etc/u", "htpasswd:", "pam:openvpn", "ldap:x", ":", "pam::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		s, err := ParseSpec(spec)
+		if err != nil {
+			if s != (Spec{}) {
+				t.Errorf("ParseSpec(%q) = %+v with error %v", spec, s, err)
+			}
+			return
+		}
+		switch s.Kind {
+		case KindNone:
+			if spec != "" && spec != "none" {
+				t.Errorf("ParseSpec(%q) = none", spec)
+			}
+		case KindHtpasswd, KindPAM:
+			if s.Arg == "" || spec != s.Kind+":"+s.Arg {
+				t.Errorf("ParseSpec(%q) = %+v; want the kind and its argument as written", spec, s)
+			}
+		default:
+			t.Errorf("ParseSpec(%q) = unknown kind %q", spec, s.Kind)
+		}
+	})
+}
