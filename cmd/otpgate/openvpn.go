@@ -45,6 +45,31 @@ type exitStatus int
 
 func (s exitStatus) Error() string { return "exit status" }
 
+// checkHookArgs refuses what OpenVPN never passes a hook, before the hook
+// runs and logs a refusal: --help, a missing or extra file.
+func checkHookArgs(name string, args []string) error {
+	for _, a := range args {
+		if a == "--help" || a == "-help" || a == "-h" {
+			return errHelp
+		}
+	}
+	min, max := 0, 1 // verify and crresponse: FILE, or none via-env
+	switch name {
+	case openvpn.ScriptVerify, openvpn.ScriptCRResponse:
+	case openvpn.ScriptClientConnect:
+		min = 1
+	default:
+		return usagef("unknown hook %q (accepted: verify, crresponse, client-connect)", name)
+	}
+	switch {
+	case len(args) < min:
+		return usagef("%s needs the file OpenVPN names (client-connect \"/usr/bin/otpgate openvpn client-connect\" passes it)", name)
+	case len(args) > max:
+		return usagef("unexpected argument %q", args[max])
+	}
+	return nil
+}
+
 func runOpenVPN(e *env, args []string) error {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
 		if len(args) == 0 {
@@ -59,10 +84,8 @@ func runOpenVPN(e *env, args []string) error {
 	case "genkey":
 		return runOpenVPNGenkey(e, args[1:])
 	}
-	switch name {
-	case openvpn.ScriptVerify, openvpn.ScriptCRResponse, openvpn.ScriptClientConnect:
-	default:
-		return usagef("unknown hook %q (accepted: verify, crresponse, client-connect)", name)
+	if err := checkHookArgs(name, args[1:]); err != nil {
+		return err
 	}
 	env := openvpn.OSEnv()
 	cfg, err := openvpn.ConfigFromEnv(env)

@@ -177,6 +177,10 @@ type Store interface {
 	// ErrExists.
 	UpdateToken(ctx context.Context, t *Token) error  // ErrNotFound
 	DeleteToken(ctx context.Context, id string) error // ErrNotFound
+	// ReplaceTokens deletes the tokens old, which must all belong to
+	// t.User (else ErrNotFound), and adds t as AddToken does, in one
+	// transaction: the user never has both, nor neither.
+	ReplaceTokens(ctx context.Context, old []string, t *Token) error
 
 	// CommitSuccess records that the token accepted counter next-1: it sets
 	// Next = next, Drift = drift, Failures = 0 and LastCheck = LastSuccess =

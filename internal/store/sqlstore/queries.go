@@ -27,6 +27,8 @@ const (
 	SelectTokenPage = `SELECT ` + TokenColumns + ` FROM tokens WHERE id > $1 ORDER BY id LIMIT $2`
 	TokenExists     = `SELECT COUNT(*) FROM tokens WHERE id = $1`
 	DeleteToken     = `DELETE FROM tokens WHERE id = $1`
+	// DeleteUserToken deletes a token only if it belongs to the user.
+	DeleteUserToken = `DELETE FROM tokens WHERE id = $1 AND user_name = $2`
 
 	// UpdateToken never lowers next_counter: an admin change made from a
 	// copy read before a concurrent CommitSuccess must not reopen counters

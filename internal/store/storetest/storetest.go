@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"UpdateToken", testUpdateToken},
 		{"UpdateTokenKeepsNext", testUpdateTokenKeepsNext},
 		{"DeleteToken", testDeleteToken},
+		{"ReplaceTokens", testReplaceTokens},
 		{"CommitSuccess", testCommitSuccess},
 		{"CommitSuccessRace", testCommitSuccessRace},
 		{"CommitSuccessMonotonic", testCommitSuccessMonotonic},
