@@ -13,7 +13,7 @@ import (
 
 const auditUsage = `Usage:
     otpgate audit [--user NAME] [--since DURATION|TIME] [--limit N] [--json] [--db PATH] [--config FILE]
-    otpgate audit --delete-before DURATION|TIME [--db PATH] [--config FILE]
+    otpgate audit --delete-before DURATION|TIME [--yes] [--db PATH] [--config FILE]
 
 Prints the audit trail, newest first: every admin action and every
 verification outcome, with the user, token, result, reason and source. It
@@ -30,7 +30,10 @@ Options:
                       time, actor, action, user, token, result, reason, source
     --delete-before WHEN
                       delete the events logged before WHEN: a duration back
-                      from now (2160h for 90 days) or an RFC 3339 time
+                      from now (2160h for 90 days) or an RFC 3339 time;
+                      asks first on a terminal
+    --yes             confirm --delete-before for a script (without a
+                      terminal and without --yes it refuses)
     --db PATH         the store (default: the configuration's, else the data
                       directory's)
     --config FILE     otpgate serve's configuration, for its db, key_file and
@@ -42,7 +45,7 @@ Examples:
     TIME                  ACTOR      ACTION  USER   TOKEN             RESULT  REASON      SOURCE
     2026-11-23T09:12:40Z  openvpn    verify  alice  HZ3V7Q2MRN4XK5YJ  fail    wrong code  198.51.100.7
     $ otpgate audit --json --limit 0 | jq -c 'select(.result != "ok")'
-    $ otpgate audit --delete-before 2160h
+    $ otpgate audit --delete-before 2160h --yes
     deleted 48211 audit events logged before 2026-08-25T09:12:40Z
 `
 
@@ -58,6 +61,7 @@ func runAudit(e *env, args []string) error {
 	limit := fs.Int("limit", 100, "")
 	asJSON := fs.Bool("json", false, "")
 	deleteBefore := fs.String("delete-before", "", "")
+	yes := fs.Bool("yes", false, "")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -65,7 +69,7 @@ func runAudit(e *env, args []string) error {
 		if *user != "" || *since != "" || *asJSON {
 			return usagef("--delete-before deletes by time only: it takes no --user, --since or --json")
 		}
-		return pruneAudit(e, sf, *deleteBefore)
+		return pruneAudit(e, sf, *deleteBefore, *yes)
 	}
 	f := store.AuditFilter{User: *user, Limit: *limit}
 	if *limit < 0 {
@@ -96,9 +100,12 @@ func runAudit(e *env, args []string) error {
 	return printAudit(e, events)
 }
 
-func pruneAudit(e *env, sf *storeFlags, when string) error {
+func pruneAudit(e *env, sf *storeFlags, when string, yes bool) error {
 	before, err := parseWhen("--delete-before", when, e.now())
 	if err != nil {
+		return err
+	}
+	if err := confirm(e, yes, "delete the audit events logged before "+before.UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
 	a, err := openAdmin(e, sf)

@@ -141,9 +141,9 @@ func TestAuditDeleteBefore(t *testing.T) {
 	}{
 		{[]string{"audit", "--delete-before", "1h", "--user", "alice", f, db}, 2, "takes no --user"},
 		{[]string{"audit", "--delete-before", "soon", f, db}, 2, `--delete-before "soon" is neither a duration nor an RFC 3339 time`},
-		{[]string{"audit", "--delete-before", "2999-01-01T00:00:00Z", f, db}, 1, "is in the future"},
-		{[]string{"audit", "--delete-before", "3h", f, db}, 0, "deleted 0 audit events logged before 1969-12-31T23:00:59Z"},
-		{[]string{"audit", "--delete-before", "1h", f, db}, 0, "deleted 2 audit events logged before 1970-01-01T01:00:59Z"},
+		{[]string{"audit", "--delete-before", "2999-01-01T00:00:00Z", "--yes", f, db}, 1, "is in the future"},
+		{[]string{"audit", "--delete-before", "3h", "--yes", f, db}, 0, "deleted 0 audit events logged before 1969-12-31T23:00:59Z"},
+		{[]string{"audit", "--delete-before", "1h", "--yes", f, db}, 0, "deleted 2 audit events logged before 1970-01-01T01:00:59Z"},
 	} {
 		r := later(tt.args...)
 		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -101,4 +105,23 @@ func when(t *time.Time) string {
 		return "never"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// confirm asks on the terminal before an action with no undo; --yes (yes)
+// answers for a script. Without a terminal and without --yes it refuses.
+func confirm(e *env, yes bool, action string) error {
+	if yes {
+		return nil
+	}
+	if !e.stdinTerminal {
+		return &usageError{msg: "refusing to " + action + " without confirmation: standard input is not a terminal to ask on",
+			hint: "pass --yes to confirm from a script"}
+	}
+	fmt.Fprintf(e.stderr, "otpgate: %s? There is no undo. [y/N] ", action)
+	line, _ := bufio.NewReader(io.LimitReader(e.stdin, 64)).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return errors.New("not confirmed; nothing was changed")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -40,11 +41,16 @@ Options:
     --issuer NAME        issuer in the URI (default $OTPGATE_ISSUER or otpgate)
     --comment TEXT       a note kept with the token
     --qr FILE            also write the QR code to a new FILE.png or FILE.svg
+    --replace            USER has a token already: replace every one of them
+                         with the new token, in one transaction (a lost phone
+                         stops working); without it enroll refuses
+    --json               print the new token as JSON (no terminal QR code)
 
 Examples:
     $ otpgate enroll alice
     $ otpgate enroll bob --type hotp --digits 8 --qr bob.png
     $ otpgate enroll carol --type hotp-prefixed --identifier UBHE12345678 --key-file carol.key
+    $ otpgate enroll alice --replace        # alice lost her phone
 `
 
 func init() {
@@ -56,7 +62,7 @@ type enrollFlags struct {
 	store                                                    *storeFlags
 	digits, period                                           int
 	counter                                                  int64
-	testKey                                                  bool
+	testKey, replace, json                                   bool
 }
 
 func runEnroll(e *env, args []string) error {
@@ -92,6 +98,8 @@ func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
 	fs.StringVar(&f.issuer, "issuer", "", "")
 	fs.StringVar(&f.comment, "comment", "", "")
 	fs.StringVar(&f.qr, "qr", "", "")
+	fs.BoolVar(&f.replace, "replace", false, "")
+	fs.BoolVar(&f.json, "json", false, "")
 	pos, err := parseArgs(fs, args, 1, 1, "USER")
 	if err != nil {
 		return f, "", err
@@ -165,12 +173,15 @@ func enrollAndShow(e *env, f *enrollFlags, en *admin.Enrollment) error {
 			return err
 		}
 	}
-	out, err := enrollStore(e, f.store, en)
+	out, err := enrollStore(e, f, en)
 	if err != nil {
 		if f.qr != "" {
 			os.Remove(f.qr)
 		}
 		return err
+	}
+	if f.json {
+		return printJSON(e, out)
 	}
 	printEnrolled(e, &out)
 	if e.stdoutTerminal && out.URI != "" {
@@ -183,19 +194,26 @@ func enrollAndShow(e *env, f *enrollFlags, en *admin.Enrollment) error {
 	return nil
 }
 
-func enrollStore(e *env, sf *storeFlags, en *admin.Enrollment) (admin.Enrolled, error) {
-	a, err := openAdminForEnroll(e, sf)
+func enrollStore(e *env, f *enrollFlags, en *admin.Enrollment) (admin.Enrolled, error) {
+	a, err := openAdminForEnroll(e, f.store)
 	if err != nil {
 		return admin.Enrolled{}, err
 	}
 	defer a.Close()
-	return a.Enroll(context.Background(), en)
+	out, err := a.Enroll(context.Background(), en, f.replace)
+	if errors.Is(err, admin.ErrHasTokens) {
+		return out, withHint(err, "give --replace to replace them (the old ones stop working), or delete one first with otpgate delete USER --token ID")
+	}
+	return out, err
 }
 
 func printEnrolled(e *env, out *admin.Enrolled) {
 	fmt.Fprintf(e.stdout, "user:       %s\n", out.User)
 	fmt.Fprintf(e.stdout, "token:      %s\n", out.TokenID)
 	fmt.Fprintf(e.stdout, "type:       %s\n", out.Type)
+	for _, id := range out.Replaced {
+		fmt.Fprintf(e.stdout, "replaced:   %s\n", id)
+	}
 	if out.Identifier != "" {
 		fmt.Fprintf(e.stdout, "identifier: %s\n", out.Identifier)
 	}

@@ -143,7 +143,7 @@ func TestDeleteEnableDisable(t *testing.T) {
 	}
 	mustRun(t, "", "enable", "erin", f, db)
 	mustRun(t, "", "verify", "erin", code, f, db)
-	mustRun(t, "", "delete", "erin", f, db)
+	mustRun(t, "", "delete", "erin", "--yes", f, db)
 	if r := mustRun(t, "", "list", f, db); r.stdout != "" {
 		t.Errorf("list after delete = %q; want nothing", r.stdout)
 	}
@@ -230,7 +230,7 @@ func TestAdminBadInput(t *testing.T) {
 	}{
 		{[]string{"show", "nobody"}, 1, `no such user "nobody"`},
 		{[]string{"verify", "nobody", "123456"}, 1, `no such user`},
-		{[]string{"delete", "nobody"}, 1, `no such user`},
+		{[]string{"delete", "nobody", "--yes"}, 1, `no such user`},
 		{[]string{"unlock", "--token", "NOPE"}, 1, `no token "NOPE"`},
 		{[]string{"enroll", "kim", "--digits", "7"}, 2, "--digits must be 6 or 8"},
 		{[]string{"enroll", "kim", "--type", "motp"}, 2, `unknown --type "motp"`},

@@ -34,12 +34,15 @@ Examples:
 `
 
 const deleteUsage = `Usage:
-    otpgate delete USER [--db PATH] [--config FILE]
+    otpgate delete USER [--token ID] [--yes] [--db PATH] [--config FILE]
 
-Deletes USER with every token. There is no undo.
+Deletes USER with every token, or with --token only that one token of
+USER. There is no undo: on a terminal it asks first; --yes confirms for a
+script (without a terminal and without --yes it refuses).
 
 Examples:
     $ otpgate delete alice
+    $ otpgate delete alice --token HZ3V7Q2MRN4XK5YJ --yes
 `
 
 const enableUsage = `Usage:
@@ -181,8 +184,17 @@ func lockText(t *admin.TokenInfo) string {
 func runDelete(e *env, args []string) error {
 	fs := newFlags("delete")
 	sf := addStoreFlags(fs)
+	token := fs.String("token", "", "")
+	yes := fs.Bool("yes", false, "")
 	pos, err := parseArgs(fs, args, 1, 1, "USER")
 	if err != nil {
+		return err
+	}
+	action := fmt.Sprintf("delete user %q and every token of it", pos[0])
+	if *token != "" {
+		action = fmt.Sprintf("delete token %s of user %q", *token, pos[0])
+	}
+	if err := confirm(e, *yes, action); err != nil {
 		return err
 	}
 	a, err := openAdmin(e, sf)
@@ -190,6 +202,9 @@ func runDelete(e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if *token != "" {
+		return adminHint(a.DeleteToken(context.Background(), pos[0], *token))
+	}
 	return adminHint(a.Delete(context.Background(), pos[0]))
 }
 

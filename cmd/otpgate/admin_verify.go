@@ -27,26 +27,28 @@ Examples:
 `
 
 const verifyUsage = `Usage:
-    otpgate verify USER CODE [--db PATH] [--config FILE]
+    otpgate verify USER CODE [--json] [--db PATH] [--config FILE]
 
 A test login: checks CODE against USER's tokens exactly as a VPN login
 would, using the code up and counting failures. Exit status 0 when accepted,
 1 when refused. CODE "-" reads the code from standard input, so that it does
-not show in the process list.
+not show in the process list. --json prints the outcome as JSON (user,
+accepted, token, reason), refused or not.
 
 Examples:
     $ otpgate verify alice 287082
     accepted by token HZ3V7Q2MRN4XK5YJ
     $ echo 287082 | otpgate verify alice -
+    $ otpgate verify alice 287082 --json
 `
 
 const testUsage = `Usage:
-    otpgate test USER [--db PATH] [--config FILE]
-    otpgate test --token ID [--db PATH] [--config FILE]
+    otpgate test USER [--json] [--db PATH] [--config FILE]
+    otpgate test --token ID [--json] [--db PATH] [--config FILE]
 
 Prints the code USER's HOTP or TOTP token shows now, without using it up,
 to compare with the token in the user's hand. With several tokens, each line
-is the token ID and its code.
+is the token ID and its code. --json prints a list of {id, code}.
 
 Examples:
     $ otpgate test alice
@@ -92,6 +94,7 @@ func runResync(e *env, args []string) error {
 func runVerify(e *env, args []string) error {
 	fs := newFlags("verify")
 	sf := addStoreFlags(fs)
+	asJSON := fs.Bool("json", false, "")
 	pos, err := parseArgs(fs, args, 2, 2, "USER CODE")
 	if err != nil {
 		return err
@@ -111,11 +114,28 @@ func runVerify(e *env, args []string) error {
 	if err != nil {
 		return adminHint(err)
 	}
+	if *asJSON {
+		if err := printJSON(e, verifyOutcome{User: pos[0], Accepted: res.OK, TokenID: res.TokenID, Reason: res.Reason}); err != nil {
+			return err
+		}
+		if !res.OK {
+			return exitStatus(1)
+		}
+		return nil
+	}
 	if !res.OK {
 		return withHint(errors.New("code refused"), "the engine's reason: %s", res.Reason)
 	}
 	fmt.Fprintf(e.stdout, "accepted by token %s\n", res.TokenID)
 	return nil
+}
+
+// verifyOutcome is verify --json's output.
+type verifyOutcome struct {
+	User     string `json:"user"`
+	Accepted bool   `json:"accepted"`
+	TokenID  string `json:"token,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // readCode reads one line, the code, from r.
@@ -147,6 +167,7 @@ func readCodes(r io.Reader, n int) ([]string, error) {
 func runTest(e *env, args []string) error {
 	fs := newFlags("test")
 	sf := addStoreFlags(fs)
+	asJSON := fs.Bool("json", false, "")
 	token := fs.String("token", "", "")
 	user, err := userOrToken(fs, args, token)
 	if err != nil {
@@ -160,6 +181,9 @@ func runTest(e *env, args []string) error {
 	codes, err := a.Current(context.Background(), user, *token)
 	if err != nil {
 		return adminHint(err)
+	}
+	if *asJSON {
+		return printJSON(e, codes)
 	}
 	for _, c := range codes {
 		if len(codes) == 1 {

@@ -284,7 +284,11 @@ func randomHex(n int) string {
 // result ("ok", "replay", "fail", "locked"), read with otpgate audit --json.
 func auditCounts(t *testing.T, db string) map[string]map[string]int {
 	t.Helper()
-	r := mustRun(t, "", "audit", "--json", "--limit", "0", "--db", db)
+	// The key file startNodes put in the process's environment.
+	r := otpgate(t, "", map[string]string{site.EnvKeyFile: os.Getenv(site.EnvKeyFile)}, "audit", "--json", "--limit", "0", "--db", db)
+	if r.code != 0 {
+		t.Fatalf("otpgate audit --json = %d, %q", r.code, r.stderr)
+	}
 	counts := map[string]map[string]int{}
 	for line := range strings.Lines(r.stdout) {
 		var ev struct{ Action, User, Result string }

@@ -44,6 +44,8 @@ type Enrolled struct {
 	URI        string `json:"uri,omitempty"`
 	Identifier string `json:"identifier,omitempty"`
 	PrivateID  string `json:"private_id,omitempty"` // Yubico OTP, hex
+	// Replaced lists the tokens the new one replaced (enroll --replace).
+	Replaced []string `json:"replaced,omitempty"`
 }
 
 // Prepare completes s (drawing the secrets it leaves out) and makes its Key
@@ -70,9 +72,23 @@ func (en *Enrollment) Clear() {
 	clear(en.spec.PrivateID)
 }
 
-// Enroll stores the prepared token, creating its user if needed.
-func (a *Admin) Enroll(ctx context.Context, en *Enrollment) (Enrolled, error) {
-	t, err := enroll.Enroll(ctx, a.st, a.box, en.spec, a.now())
+// ErrHasTokens is returned by Enroll for a user who has a token already: a
+// second one would leave the first (a lost phone) working.
+var ErrHasTokens = errors.New("admin: user has a token already")
+
+// Enroll stores the prepared token, creating its user if needed. A user
+// with tokens is refused with ErrHasTokens unless replace is set; then the
+// new token replaces every old one in one transaction, so that the user
+// never has both, nor neither. Replaced returns the IDs replaced.
+func (a *Admin) Enroll(ctx context.Context, en *Enrollment, replace bool) (Enrolled, error) {
+	old, err := a.st.Tokens(ctx, en.spec.User)
+	if err != nil {
+		return Enrolled{}, fmt.Errorf("admin: tokens of user %q: %w", en.spec.User, err)
+	}
+	if len(old) > 0 && !replace {
+		return Enrolled{}, fmt.Errorf("%w: %q has %d (%s)", ErrHasTokens, en.spec.User, len(old), tokenIDs(old))
+	}
+	t, err := a.store(ctx, en, old)
 	if err != nil {
 		return Enrolled{}, err
 	}
@@ -80,6 +96,9 @@ func (a *Admin) Enroll(ctx context.Context, en *Enrollment) (Enrolled, error) {
 		return Enrolled{}, err
 	}
 	out := Enrolled{User: t.User, TokenID: t.ID, Type: t.Type, URI: en.URI, Identifier: t.Identifier}
+	for _, o := range old {
+		out.Replaced = append(out.Replaced, o.ID)
+	}
 	if t.Type == store.Yubico {
 		out.Secret = hex.EncodeToString(en.spec.Secret)
 		out.PrivateID = hex.EncodeToString(en.spec.PrivateID)
@@ -87,6 +106,33 @@ func (a *Admin) Enroll(ctx context.Context, en *Enrollment) (Enrolled, error) {
 		out.Secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(en.spec.Secret)
 	}
 	return out, nil
+}
+
+// store adds the token en describes, in place of old when there are any.
+func (a *Admin) store(ctx context.Context, en *Enrollment, old []store.Token) (store.Token, error) {
+	if len(old) == 0 {
+		return enroll.Enroll(ctx, a.st, a.box, en.spec, a.now())
+	}
+	t, err := enroll.NewToken(a.box, en.spec, a.now())
+	if err != nil {
+		return t, err
+	}
+	ids := make([]string, len(old))
+	for i := range old {
+		ids[i] = old[i].ID
+	}
+	if err := a.st.ReplaceTokens(ctx, ids, &t); err != nil {
+		return t, fmt.Errorf("admin: replace the tokens of user %q: %w", t.User, err)
+	}
+	return t, nil
+}
+
+func tokenIDs(ts []store.Token) string {
+	ids := make([]string, len(ts))
+	for i := range ts {
+		ids[i] = ts[i].ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 // ReadKeyFile reads a secret from a file holding it in hex, base32 or base64,

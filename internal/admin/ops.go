@@ -10,9 +10,10 @@ import (
 
 // Audit actions of the changes made here rather than in the engine.
 const (
-	actionDelete  = "delete"
-	actionEnable  = "enable"
-	actionDisable = "disable"
+	actionDelete      = "delete"
+	actionDeleteToken = "delete-token"
+	actionEnable      = "enable"
+	actionDisable     = "disable"
 )
 
 // List returns every user with a summary of each token, ordered by name.
@@ -61,6 +62,19 @@ func (a *Admin) Delete(ctx context.Context, user string) error {
 		return fmt.Errorf("admin: delete user %q: %w", user, err)
 	}
 	return a.audit(ctx, actionDelete, user, "")
+}
+
+// DeleteToken removes the one token tokenID of user, keeping the user and
+// any other token.
+func (a *Admin) DeleteToken(ctx context.Context, user, tokenID string) error {
+	ts, err := a.tokens(ctx, user, tokenID)
+	if err != nil {
+		return err
+	}
+	if err := a.st.DeleteToken(ctx, ts[0].ID); err != nil {
+		return fmt.Errorf("admin: delete token %s: %w", ts[0].ID, err)
+	}
+	return a.audit(ctx, actionDeleteToken, user, ts[0].ID)
 }
 
 // SetEnabled enables or disables the tokens selected by user and tokenID
