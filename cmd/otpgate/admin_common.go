@@ -2,13 +2,13 @@ package main
 
 import (
 	"bufio"
-	"fmt"
-	"io"
-	"strings"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"math"
+	"strings"
 	"time"
 
 	"otpgate.dev/otpgate/internal/admin"
