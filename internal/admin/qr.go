@@ -13,14 +13,46 @@ import (
 // qrModule is the size of one QR module in pixels (PNG) or user units (SVG).
 const qrModule = 8
 
-// QRTerminal returns the QR code of uri drawn with Unicode half blocks, for a
+// Terminal colours (ECMA-48 SGR) of the terminal QR code: black modules on
+// a bright white ground whatever the theme, since a code drawn in the
+// theme's own colours is inverted on a light or a dark one.
+const (
+	qrColours = "\x1b[30;107m"
+	qrReset   = "\x1b[0m"
+)
+
+// QRTerminal returns the QR code of uri (quiet zone included) drawn with
+// Unicode half blocks, two modules a cell, in explicit colours, for a
 // terminal.
 func QRTerminal(uri string) (string, error) {
 	q, err := qrcode.New(uri, qrcode.Medium)
 	if err != nil {
 		return "", fmt.Errorf("admin: QR code: %w", err)
 	}
-	return q.ToSmallString(false), nil
+	bm := q.Bitmap()
+	var b strings.Builder
+	for y := 0; y < len(bm); y += 2 {
+		b.WriteString(qrColours)
+		for x := range bm[y] {
+			bottom := y+1 < len(bm) && bm[y+1][x]
+			b.WriteString(halfBlock(bm[y][x], bottom))
+		}
+		b.WriteString(qrReset + "\n")
+	}
+	return b.String(), nil
+}
+
+// halfBlock draws a cell whose upper and lower halves are dark or not.
+func halfBlock(top, bottom bool) string {
+	switch {
+	case top && bottom:
+		return "█"
+	case top:
+		return "▀"
+	case bottom:
+		return "▄"
+	}
+	return " "
 }
 
 // QRImage returns the QR code of uri as a PNG or SVG image, by the extension
