@@ -24,7 +24,8 @@ loopback only (RADIUS 127.0.0.1:1812, HTTP 127.0.0.1:9812); RADIUS
 answers nobody until a [[radius.client]] is configured.
 
 SIGHUP reloads the configuration file (RADIUS clients, policy, password
-backend); SIGTERM and SIGINT drain the requests in flight and stop.
+backend); SIGTERM and SIGINT drain the requests in flight and stop. A
+master key file replaced by otpgate rekey is followed without a signal.
 
 Options:
     --config FILE        TOML configuration (default $OTPGATE_CONFIG, else
