@@ -77,6 +77,27 @@ func adminHint(err error) error {
 	return err
 }
 
+// openSelected parses the flags of a command on USER or --token ID (with
+// those more adds) and opens the site, returning the user and token
+// selected. The caller closes the Admin.
+func openSelected(e *env, name string, args []string, more func(*flag.FlagSet)) (*admin.Admin, string, string, error) {
+	fs := newFlags(name)
+	sf := addStoreFlags(fs)
+	token := fs.String("token", "", "")
+	if more != nil {
+		more(fs)
+	}
+	user, err := userOrToken(fs, args, token)
+	if err != nil {
+		return nil, "", "", err
+	}
+	a, err := openAdmin(e, sf)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return a, user, *token, nil
+}
+
 // userOrToken reads the optional USER argument and --token of commands that
 // act on every token of a user or on one token.
 func userOrToken(fs *flag.FlagSet, args []string, token *string) (string, error) {

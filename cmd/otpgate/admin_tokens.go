@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"otpgate.dev/otpgate/internal/admin"
@@ -114,24 +115,17 @@ func yesNo(b bool, yes, no string) string {
 }
 
 func runShow(e *env, args []string) error {
-	fs := newFlags("show")
-	sf := addStoreFlags(fs)
-	token := fs.String("token", "", "")
-	asJSON := fs.Bool("json", false, "")
-	user, err := userOrToken(fs, args, token)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(e, sf)
+	var asJSON bool
+	a, user, token, err := openSelected(e, "show", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "") })
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	infos, err := a.Show(context.Background(), user, *token)
+	infos, err := a.Show(context.Background(), user, token)
 	if err != nil {
 		return adminHint(err)
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(e, infos)
 	}
 	for i := range infos {
@@ -226,19 +220,12 @@ func runUnlock(e *env, args []string) error {
 // eachToken runs a command that changes every token of USER or the one of
 // --token, and prints the IDs changed.
 func eachToken(e *env, name string, args []string, op func(a *admin.Admin, user, token string) ([]string, error)) error {
-	fs := newFlags(name)
-	sf := addStoreFlags(fs)
-	token := fs.String("token", "", "")
-	user, err := userOrToken(fs, args, token)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(e, sf)
+	a, user, token, err := openSelected(e, name, args, nil)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	ids, err := op(a, user, *token)
+	ids, err := op(a, user, token)
 	for _, id := range ids {
 		fmt.Fprintln(e.stdout, id)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -165,24 +166,17 @@ func readCodes(r io.Reader, n int) ([]string, error) {
 }
 
 func runTest(e *env, args []string) error {
-	fs := newFlags("test")
-	sf := addStoreFlags(fs)
-	asJSON := fs.Bool("json", false, "")
-	token := fs.String("token", "", "")
-	user, err := userOrToken(fs, args, token)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(e, sf)
+	var asJSON bool
+	a, user, token, err := openSelected(e, "test", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "") })
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	codes, err := a.Current(context.Background(), user, *token)
+	codes, err := a.Current(context.Background(), user, token)
 	if err != nil {
 		return adminHint(err)
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(e, codes)
 	}
 	for _, c := range codes {
