@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // oneErrorLine fails t unless r is exit code with one "otpgate: error:"
@@ -67,7 +68,7 @@ func TestServeRefusesNewKeyBesideTokens(t *testing.T) {
 	missing := filepath.Join(dir, "keys", "other.key")
 	os.Mkdir(filepath.Dir(missing), 0o700)
 	conf := writeMode(t, filepath.Join(dir, "otpgate.toml"), fmt.Sprintf("db = %q\nkey_file = %q\n", db, missing), 0o600)
-	r := otpgate(t, "", nil, "serve", "--config", conf, "--radius-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0")
+	r := serveProcess(t, "--config", conf)
 	oneErrorLine(t, "serve with a missing key beside tokens", r, 1, "holds tokens")
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
 		t.Errorf("serve created %s: %v", missing, err)
@@ -78,8 +79,31 @@ func TestServeRefusesNewKeyBesideTokens(t *testing.T) {
 	other := filepath.Join(t.TempDir(), "other.db")
 	mustRun(t, "", "enroll", "bob", "--type", "hotp", "--db", other)
 	writeMode(t, conf, fmt.Sprintf("db = %q\nkey_file = %q\n", db, filepath.Join(filepath.Dir(other), "master.key")), 0o600)
-	r = otpgate(t, "", nil, "serve", "--config", conf, "--radius-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0")
+	r = serveProcess(t, "--config", conf)
 	oneErrorLine(t, "serve with another site's key", r, 1, "does not open")
+}
+
+// serveProcess runs otpgate serve on loopback ports in its own process and
+// returns how it ended; one that is still running after 20 s started, and
+// is killed and reported as exit -1.
+func serveProcess(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := otpgateCmd(append([]string{"serve", "--radius-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"}, args...)...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return result{cmd.ProcessState.ExitCode(), out.String(), errb.String()}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		return result{-1, out.String(), errb.String()}
+	}
 }
 
 // A mistyped --db on enroll says what it created.

@@ -145,7 +145,7 @@ func (d *Daemon) openSite(ctx context.Context) error {
 	}
 	d.h, d.st = h, h.Store
 	for _, c := range h.Created {
-		d.log.Warn("otpgate serve: created " + c)
+		d.log.Info("otpgate serve: created for a fresh site", "what", c)
 	}
 	if d.keys, err = newKeyring(d.site.KeyFile, h.Box); err != nil {
 		return err
