@@ -56,7 +56,8 @@ func TestReadSecretFile(t *testing.T) {
 	}{
 		{write("ok", "s3cret-s3cret-s3cret\nignored\n", 0o600), "s3cret-s3cret-s3cret", ""},
 		{write("crlf", "s3cret\r\n", 0o640), "s3cret", ""},
-		{write("world", "s3cret\n", 0o644), "", "readable by everyone"},
+		{write("world", "s3cret\n", 0o644), "", "group or others may read or write it"},
+		{write("group-writable", "s3cret\n", 0o660), "", "chmod 640"},
 		{write("empty", "\n", 0o600), "", "is empty"},
 		{write("big", strings.Repeat("x", maxSecretFile+1), 0o600), "", "larger than"},
 		{filepath.Join(dir, "missing"), "", "no such file"},

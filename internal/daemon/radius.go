@@ -3,9 +3,8 @@ package daemon
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"os"
 
+	"otpgate.dev/otpgate/internal/atomicfile"
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/metrics"
@@ -68,27 +67,14 @@ func radiusClient(cc config.RADIUSClient) (radius.Client, error) {
 }
 
 // readSecretFile returns the first line of path, the file the setting key
-// names, which must not be readable by others.
+// names, under atomicfile's rule for a service's secret files (the owning
+// group may read it, nobody else).
 func readSecretFile(key, path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := atomicfile.GroupRead.Read(path, maxSecretFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
-	}
-	if fi.Mode().Perm()&0o004 != 0 {
-		return nil, fmt.Errorf("%s %s is readable by everyone (mode %04o); chmod o-r it", key, path, fi.Mode().Perm())
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", key, path, err)
-	}
-	if len(b) > maxSecretFile {
-		return nil, fmt.Errorf("%s %s is larger than %d bytes", key, path, maxSecretFile)
-	}
+	defer clear(b)
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	line = bytes.TrimRight(line, "\r")
 	if len(line) == 0 {
