@@ -110,7 +110,7 @@ func runServe(args []string) error {
 	return serve(*listen, *secret, *workers, newMemService(users, m, *window))
 }
 
-func serve(listen, secret string, workers int, svc auth.Service) error {
+func serve(listen, secret string, workers int, svc radius.Service) error {
 	clients, err := radius.NewClients([]radius.Client{{
 		Name: "bench", Prefix: mustPrefix("127.0.0.1"), Secret: []byte(secret),
 		Rate: radius.RateLimit{PerSecond: math.Inf(1)},

@@ -18,7 +18,7 @@ type serviceConfig struct {
 
 // openService opens the existing site and returns the login service and a
 // function that closes it.
-func openService(ctx context.Context, e *env, c serviceConfig) (auth.Service, func() error, error) {
+func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, func() error, error) {
 	chk, err := primary.Parse(c.primary)
 	if err != nil {
 		return nil, nil, err

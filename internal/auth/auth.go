@@ -1,13 +1,16 @@
-// Package auth is otpgate's login service: one path for every front end
-// (OpenVPN scripts and management interface, RADIUS, HTTP). A front end
-// translates its wire format into a [Request] and the [Response] back; the
-// service checks the primary factor (PAM, htpasswd, LDAP or none), then the
-// second factor through the engine, and issues and consumes challenges. A
-// policy change made here holds for every front end.
+// Package auth is otpgate's login service, [Service]: one path for every
+// front end (OpenVPN scripts and management interface, RADIUS, HTTP). A
+// front end translates its wire format into a [Request] and the [Response]
+// back; the service checks the primary factor (PAM, htpasswd, LDAP or none),
+// then the second factor through the engine, and issues and consumes
+// challenges. A policy change made here (the prompt, the challenge
+// lifetime, how a password and a code are told apart) holds for every front
+// end. Each front end declares the small interface of [Service] it calls.
 package auth
 
 import (
-	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +32,18 @@ const (
 	// OpenVPN static challenge, SCRV1).
 	Separate Style = "separate"
 )
+
+// ParseStyle reads a login style by its name ("append", "challenge",
+// "code" or "separate"), as a configuration file writes it. It is the one
+// parser of login styles; a front end that cannot carry one of them (RADIUS
+// has no separate code field) refuses it after parsing.
+func ParseStyle(s string) (Style, error) {
+	switch st := Style(strings.ToLower(strings.TrimSpace(s))); st {
+	case Appended, Challenge, CodeOnly, Separate:
+		return st, nil
+	}
+	return "", fmt.Errorf("auth: style %q is not a login style (accepted: %s, %s, %s, %s)", s, Appended, Challenge, CodeOnly, Separate)
+}
 
 // Request is one login attempt, or one answer to a challenge.
 type Request struct {
@@ -72,20 +87,4 @@ type Response struct {
 	User      string // the user the login is for (found from a challenge or a token identifier)
 	Challenge *PendingChallenge
 	Reason    string
-}
-
-// Service authenticates logins. Implementations are safe for concurrent use
-// and keep no state of their own: challenges live in the store, so that any
-// process or node can answer them.
-type Service interface {
-	Authenticate(ctx context.Context, req Request) (Response, error)
-}
-
-// ActiveChecker is implemented by services that can tell whether a user
-// may still log in at all: the user exists and holds an enabled token. A
-// front end that lets a session continue without a code (an OpenVPN
-// renegotiation with an auth token) asks it, so that deleting or disabling
-// a user ends their sessions at the next renegotiation.
-type ActiveChecker interface {
-	Active(ctx context.Context, user string) (bool, error)
 }

@@ -38,17 +38,27 @@ type Config struct {
 	CodeLengths []int
 }
 
-// Engine is the Service of package engine and a store: the one
-// implementation every front end uses.
-type Engine struct {
+// Store is the part of the store the service uses.
+type Store interface {
+	Tokens(ctx context.Context, user string) ([]store.Token, error)
+	PutChallenge(ctx context.Context, c store.Challenge) error
+	TakeChallenge(ctx context.Context, id string, now time.Time) (store.Challenge, error)
+	AppendAudit(ctx context.Context, e store.AuditEvent) error
+}
+
+// Service is the login service: the engine for the second factor, a
+// primary checker for the first, and a store for challenges. It is safe for
+// concurrent use and keeps no state of its own: challenges live in the
+// store, so that any process or node can answer them.
+type Service struct {
 	cfg   Config
 	eng   Verifier
-	store store.Store
+	store Store
 	now   func() time.Time
 }
 
 // New returns the login service. now is the clock for challenges.
-func New(cfg Config, eng Verifier, st store.Store, now func() time.Time) *Engine {
+func New(cfg Config, eng Verifier, st Store, now func() time.Time) *Service {
 	if cfg.Primary == nil {
 		cfg.Primary = primary.None{}
 	}
@@ -61,13 +71,15 @@ func New(cfg Config, eng Verifier, st store.Store, now func() time.Time) *Engine
 	if len(cfg.CodeLengths) == 0 {
 		cfg.CodeLengths = []int{44, 8, 6}
 	}
-	return &Engine{cfg: cfg, eng: eng, store: st, now: now}
+	return &Service{cfg: cfg, eng: eng, store: st, now: now}
 }
 
 var errStyle = errors.New("auth: unknown login style")
 
-// Authenticate implements Service.
-func (s *Engine) Authenticate(ctx context.Context, req Request) (Response, error) {
+// Authenticate decides one login attempt or one answer to a challenge. An
+// error means the store or the primary backend failed; the front end must
+// refuse the login.
+func (s *Service) Authenticate(ctx context.Context, req Request) (Response, error) {
 	if req.ChallengeID != "" {
 		return s.answer(ctx, req)
 	}
@@ -85,7 +97,7 @@ func (s *Engine) Authenticate(ctx context.Context, req Request) (Response, error
 }
 
 // verify checks code for user; with no user, the code must name its token.
-func (s *Engine) verify(ctx context.Context, req Request, user, code string) (Response, error) {
+func (s *Service) verify(ctx context.Context, req Request, user, code string) (Response, error) {
 	er := engine.Request{User: user, Code: code, Source: req.Source, Actor: req.Frontend}
 	verify := s.eng.Verify
 	if user == "" {
@@ -102,7 +114,7 @@ func (s *Engine) verify(ctx context.Context, req Request, user, code string) (Re
 }
 
 // withPassword checks the primary password, then the code.
-func (s *Engine) withPassword(ctx context.Context, req Request, password, code string) (Response, error) {
+func (s *Service) withPassword(ctx context.Context, req Request, password, code string) (Response, error) {
 	ok, err := s.checkPrimary(ctx, req, password)
 	if err != nil || !ok {
 		return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, err
@@ -113,7 +125,7 @@ func (s *Engine) withPassword(ctx context.Context, req Request, password, code s
 // appended splits "password+code" at each known code length. Only a split
 // whose password is right reaches the engine, so a login costs at most one
 // verification and at most one counted failure.
-func (s *Engine) appended(ctx context.Context, req Request) (Response, error) {
+func (s *Service) appended(ctx context.Context, req Request) (Response, error) {
 	if _, none := s.cfg.Primary.(primary.None); none {
 		return s.verify(ctx, req, req.User, req.Password) // no password: all of it is the code
 	}
@@ -140,7 +152,7 @@ func (s *Engine) appended(ctx context.Context, req Request) (Response, error) {
 
 // challenge checks the password and, when right, stores a challenge that
 // the code must answer before it expires.
-func (s *Engine) challenge(ctx context.Context, req Request) (Response, error) {
+func (s *Service) challenge(ctx context.Context, req Request) (Response, error) {
 	ok, err := s.checkPrimary(ctx, req, req.Password)
 	if err != nil || !ok {
 		return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, err
@@ -156,7 +168,7 @@ func (s *Engine) challenge(ctx context.Context, req Request) (Response, error) {
 
 // answer consumes the challenge (once, and never late) and verifies the
 // code for the user the challenge was issued to.
-func (s *Engine) answer(ctx context.Context, req Request) (Response, error) {
+func (s *Service) answer(ctx context.Context, req Request) (Response, error) {
 	c, err := s.store.TakeChallenge(ctx, req.ChallengeID, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return Response{Outcome: Reject, User: req.User, Reason: "unknown or expired challenge"}, nil
@@ -174,7 +186,7 @@ func (s *Engine) answer(ctx context.Context, req Request) (Response, error) {
 	return s.verify(ctx, req, c.User, code)
 }
 
-func (s *Engine) checkPrimary(ctx context.Context, req Request, password string) (bool, error) {
+func (s *Service) checkPrimary(ctx context.Context, req Request, password string) (bool, error) {
 	ok, err := s.cfg.Primary.Check(ctx, req.User, password)
 	if err == nil && !ok {
 		s.auditPrimary(ctx, req)
@@ -182,15 +194,18 @@ func (s *Engine) checkPrimary(ctx context.Context, req Request, password string)
 	return ok, err
 }
 
-func (s *Engine) auditPrimary(ctx context.Context, req Request) {
+func (s *Service) auditPrimary(ctx context.Context, req Request) {
 	_ = s.store.AppendAudit(ctx, store.AuditEvent{Time: s.now(), Actor: req.Frontend, Action: "login",
 		User: req.User, Result: "fail", Reason: "wrong password", Source: req.Source})
 }
 
-// Active implements ActiveChecker: the user exists and has an enabled
-// token. A locked token still counts: a lock stops codes, not sessions
-// that were opened before it.
-func (s *Engine) Active(ctx context.Context, user string) (bool, error) {
+// Active reports whether user may still log in at all: the user exists and
+// has an enabled token. A front end that lets a session continue without a
+// code (an OpenVPN renegotiation with an auth token) asks it, so that
+// deleting or disabling a user ends their sessions at the next
+// renegotiation. A locked token still counts: a lock stops codes, not
+// sessions that were opened before it.
+func (s *Service) Active(ctx context.Context, user string) (bool, error) {
 	toks, err := s.store.Tokens(ctx, user)
 	if err != nil {
 		return false, fmt.Errorf("auth: tokens of %q: %w", user, err)
@@ -212,7 +227,7 @@ func (s *Engine) Active(ctx context.Context, user string) (bool, error) {
 // primary check, and a wrong password counts against the account in PAM
 // (pam_faillock) and can fail hard (pam_exec), so a user is not tried
 // with lengths their tokens cannot send.
-func (s *Engine) codeLengths(ctx context.Context, user string) ([]int, error) {
+func (s *Service) codeLengths(ctx context.Context, user string) ([]int, error) {
 	toks, err := s.store.Tokens(ctx, user)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("auth: tokens of %q: %w", user, err)

@@ -20,7 +20,8 @@ import (
 var key = []byte("12345678901234567890")
 
 type fixture struct {
-	svc   *Engine
+	svc   *Service
+	st    store.Store
 	clock *time.Time
 }
 
@@ -54,7 +55,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		cfg.Primary = h
 	}
 	eng := engine.New(st, box, engine.DefaultPolicy(), now)
-	return &fixture{svc: New(cfg, eng, st, now), clock: &clock}
+	return &fixture{svc: New(cfg, eng, st, now), st: st, clock: &clock}
 }
 
 func (f *fixture) code(offset time.Duration) string {
@@ -140,18 +141,18 @@ func TestActive(t *testing.T) {
 	if ok, err := f.svc.Active(ctx, "nobody"); ok || err != nil {
 		t.Errorf("Active(nobody) = %v, %v; want false", ok, err)
 	}
-	toks, err := f.svc.store.Tokens(ctx, "alice")
+	toks, err := f.st.Tokens(ctx, "alice")
 	if err != nil || len(toks) != 1 {
 		t.Fatalf("Tokens(alice) = %v, %v", toks, err)
 	}
 	toks[0].Enabled = false
-	if err := f.svc.store.UpdateToken(ctx, &toks[0]); err != nil {
+	if err := f.st.UpdateToken(ctx, &toks[0]); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := f.svc.Active(ctx, "alice"); ok || err != nil {
 		t.Errorf("Active(alice) with her token disabled = %v, %v; want false", ok, err)
 	}
-	if err := f.svc.store.DeleteUser(ctx, "alice"); err != nil {
+	if err := f.st.DeleteUser(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := f.svc.Active(ctx, "alice"); ok || err != nil {

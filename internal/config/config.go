@@ -116,7 +116,6 @@ type OpenVPN struct {
 	PasswordFile     string   `toml:"password_file"`
 	Style            string   `toml:"style"` // crtext (default), crv1, static, append, code
 	ChallengeTimeout Duration `toml:"challenge_timeout"`
-	ChallengeText    string   `toml:"challenge_text"`
 	// TokenKeyFile holds the key of otpgate's auth-token; empty turns
 	// auth tokens off. TokenLifetime bounds a token's life.
 	TokenKeyFile  string   `toml:"token_key_file"`

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/openvpn"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/radius"
@@ -149,10 +150,10 @@ func (cl RADIUSClient) check() error {
 	case cl.Secret != "" && cl.SecretFile != "":
 		return errors.New("both secret and secret_file are set; keep one")
 	}
-	switch cl.Style {
-	case "", "append", "challenge", "code":
-	default:
-		return fmt.Errorf("style %q is not a style (accepted: append, challenge, code)", cl.Style)
+	if cl.Style != "" {
+		if st, err := auth.ParseStyle(cl.Style); err != nil || st == auth.Separate {
+			return fmt.Errorf("style %q is not one RADIUS carries (accepted: %s, %s, %s)", cl.Style, auth.Appended, auth.Challenge, auth.CodeOnly)
+		}
 	}
 	if cl.RatePerSecond < 0 || cl.Burst < 0 {
 		return errors.New("rate and burst must not be negative")

@@ -91,7 +91,7 @@ func (f fixedService) Authenticate(context.Context, auth.Request) (auth.Response
 
 func TestInstrumented(t *testing.T) {
 	m := newLoginMetrics()
-	for _, s := range []auth.Service{
+	for _, s := range []loginService{
 		fixedService{resp: auth.Response{Outcome: auth.Accept}},
 		fixedService{resp: auth.Response{Outcome: auth.Reject}},
 		fixedService{resp: auth.Response{Outcome: auth.Reject}},

@@ -34,9 +34,6 @@ func (d *Daemon) managementServer(c *config.Config) (*mgmt.Server, error) {
 	if o.ChallengeTimeout.Duration > 0 {
 		oc.ChallengeTimeout = o.ChallengeTimeout.Duration
 	}
-	if o.ChallengeText != "" {
-		oc.ChallengeText = o.ChallengeText
-	}
 	if o.TokenLifetime.Duration > 0 {
 		oc.TokenLifetime = o.TokenLifetime.Duration
 	}

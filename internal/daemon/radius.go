@@ -47,11 +47,10 @@ func radiusClient(cc config.RADIUSClient) (radius.Client, error) {
 		}
 	}
 	style := auth.Appended
-	switch cc.Style {
-	case "challenge":
-		style = auth.Challenge
-	case "code":
-		style = auth.CodeOnly
+	if cc.Style != "" {
+		if style, err = auth.ParseStyle(cc.Style); err != nil {
+			return radius.Client{}, err
+		}
 	}
 	rate := radius.RateLimit{PerSecond: cc.RatePerSecond, Burst: cc.Burst}
 	if rate.PerSecond == 0 {

@@ -15,8 +15,19 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 )
 
+// loginService is the part of the login service (auth.Service) that the
+// daemon's front ends call; activeChecker is its Active, which the OpenVPN
+// front end asks before a renegotiation without a code.
+type loginService interface {
+	Authenticate(ctx context.Context, req auth.Request) (auth.Response, error)
+}
+
+type activeChecker interface {
+	Active(ctx context.Context, user string) (bool, error)
+}
+
 // newService builds the login service c describes over st.
-func newService(c *config.Config, st store.Store, box *secretbox.Box, now func() time.Time) (auth.Service, error) {
+func newService(c *config.Config, st store.Store, box *secretbox.Box, now func() time.Time) (*auth.Service, error) {
 	chk, err := primary.Parse(c.Auth.Primary)
 	if err != nil {
 		return nil, err
@@ -33,11 +44,11 @@ func newService(c *config.Config, st store.Store, box *secretbox.Box, now func()
 // it delegates to without restarting a listener. follow, when set, runs
 // before each login: the daemon's look at its master key file.
 type swapService struct {
-	p      atomic.Pointer[auth.Service]
+	p      atomic.Pointer[loginService]
 	follow func(context.Context)
 }
 
-func (s *swapService) set(svc auth.Service) { s.p.Store(&svc) }
+func (s *swapService) set(svc loginService) { s.p.Store(&svc) }
 
 func (s *swapService) Authenticate(ctx context.Context, req auth.Request) (auth.Response, error) {
 	if s.follow != nil {
@@ -86,7 +97,7 @@ func (m *loginMetrics) writeTo(w *metrics.Writer) {
 
 // instrumented counts the logins of next.
 type instrumented struct {
-	next auth.Service
+	next loginService
 	m    *loginMetrics
 }
 
@@ -110,18 +121,18 @@ func (s instrumented) Authenticate(ctx context.Context, req auth.Request) (auth.
 	return resp, err
 }
 
-// Active passes auth.ActiveChecker through the wrappers.
+// Active passes the service's Active through the wrappers.
 func (s *swapService) Active(ctx context.Context, user string) (bool, error) {
 	return active(ctx, *s.p.Load(), user)
 }
 
-// Active passes auth.ActiveChecker through the wrappers.
+// Active passes the service's Active through the wrappers.
 func (s instrumented) Active(ctx context.Context, user string) (bool, error) {
 	return active(ctx, s.next, user)
 }
 
-func active(ctx context.Context, svc auth.Service, user string) (bool, error) {
-	if ac, ok := svc.(auth.ActiveChecker); ok {
+func active(ctx context.Context, svc loginService, user string) (bool, error) {
+	if ac, ok := svc.(activeChecker); ok {
 		return ac.Active(ctx, user)
 	}
 	return true, nil

@@ -40,12 +40,26 @@ func LoginFromEnv(env Env, user, password string) Login {
 	}
 }
 
+// Service is the part of the login service (auth.Service) the OpenVPN front
+// end calls.
+type Service interface {
+	Authenticate(ctx context.Context, req auth.Request) (auth.Response, error)
+}
+
+// ActiveChecker is implemented by a Service that can tell whether a user
+// may still log in at all (auth.Service.Active). A session that continues
+// without a code (a renegotiation with an auth token) is refused when the
+// user was deleted or disabled meanwhile.
+type ActiveChecker interface {
+	Active(ctx context.Context, user string) (bool, error)
+}
+
 // Authenticator decides OpenVPN logins with the login service. The script
 // hooks and the management-interface mode share it. It keeps no state:
 // pending challenges live in the service's store, named by their id. It is
 // safe for concurrent use if its Service is.
 type Authenticator struct {
-	Service auth.Service
+	Service Service
 	Config  Config
 	// Tokens signs and checks otpgate's auth tokens; nil turns them off.
 	Tokens *authtoken.Key
@@ -109,7 +123,7 @@ func (a *Authenticator) session(l Login) (Decision, bool) {
 // it) when the user has been deleted or disabled meanwhile. A service that
 // cannot tell leaves d as it is; an error refuses: fail closed.
 func (a *Authenticator) stillActive(ctx context.Context, d Decision) Decision {
-	ac, ok := a.Service.(auth.ActiveChecker)
+	ac, ok := a.Service.(ActiveChecker)
 	if d.Verdict != Accept || !ok {
 		return d
 	}
@@ -202,15 +216,13 @@ func (a *Authenticator) ask(ctx context.Context, l Login, req auth.Request) Deci
 }
 
 // challenge turns a pending challenge into a crtext Pending decision when
-// the client can take one, and into a CRV1 Challenge otherwise.
+// the client can take one, and into a CRV1 Challenge otherwise. The prompt
+// is the login service's, the one every front end shows.
 func (a *Authenticator) challenge(l Login, ch *auth.PendingChallenge) Decision {
 	if ch == nil {
 		return rejected(l.User, "login service issued a challenge without one")
 	}
-	text := a.Config.ChallengeText
-	if text == "" {
-		text = ch.Prompt
-	}
+	text := ch.Prompt
 	if err := checkText("challenge text", text, MaxChallengeText); err != nil {
 		return rejected(l.User, err.Error())
 	}

@@ -127,16 +127,20 @@ func TestAuthenticatorLogin(t *testing.T) {
 	}
 }
 
+// TestAuthenticatorChallenge: the client is shown the login service's
+// prompt, whatever the front end's configuration says, so that
+// [auth].challenge_text holds for RADIUS and OpenVPN alike.
 func TestAuthenticatorChallenge(t *testing.T) {
 	a, _ := newAuth(t, StyleCRText)
+	a.Config.ChallengeText = "not this one"
 	d := a.Login(context.Background(), Login{User: "alice", Password: "secret", CRText: true})
-	want := CRText{Echo: true, Response: true, Text: DefaultChallengeText}
+	want := CRText{Echo: true, Response: true, Text: "Code?"}
 	if d.Verdict != Pending || d.CRText != want || d.ChallengeID != "ch1" || d.Timeout != time.Minute {
 		t.Errorf("crtext decision = %+v; want CR_TEXT %+v, id ch1, timeout capped to the challenge's 1m", d, want)
 	}
 	a.Config.Style = StyleCRV1
 	d = a.Login(context.Background(), Login{User: "alice", Password: "secret"})
-	if got, want := d.ClientReason(), "CRV1:R,E:ch1:YWxpY2U=:"+DefaultChallengeText; d.Verdict != Challenge || got != want {
+	if got, want := d.ClientReason(), "CRV1:R,E:ch1:YWxpY2U=:Code?"; d.Verdict != Challenge || got != want {
 		t.Errorf("crv1 client reason = %q; want %q", got, want)
 	}
 	a.Now = func() time.Time { return testNow.Add(time.Minute) }

@@ -41,10 +41,11 @@ func ParseStyle(s string) (Style, error) {
 	return "", fmt.Errorf("openvpn: unknown style %q (accepted: crtext, crv1, static, append, code)", s)
 }
 
-// Defaults of the SparkLabs TOTP guide (seed 004), and otpgate's token lifetime.
+// Defaults of the SparkLabs TOTP guide (seed 004), and otpgate's token
+// lifetime. The guide's default prompt is the login service's
+// (auth.DefaultPrompt).
 const (
 	DefaultChallengeTimeout = 300 * time.Second
-	DefaultChallengeText    = "Please enter your TOTP code"
 	DefaultIssuerName       = "OpenVPN Server"
 	DefaultTokenLifetime    = 12 * time.Hour
 	maxChallengeTimeout     = 24 * time.Hour
@@ -57,7 +58,11 @@ type Config struct {
 	// ChallengeTimeout is how long a user has to answer a challenge; OpenVPN
 	// itself caps a pending auth at max(reneg-sec/2, hand-window).
 	ChallengeTimeout time.Duration
-	// ChallengeText is the prompt the client shows.
+	// ChallengeText is the prompt totpChallengeText sets, for the login
+	// service the script hooks build (auth.Config.Prompt); empty leaves the
+	// service's default. The Authenticator itself always shows the prompt of
+	// the challenge the service issued, so that one prompt holds for every
+	// front end.
 	ChallengeText string
 	// TokenDBPath is the store named by totpTokenDbPath; empty when unset,
 	// and the caller applies its own default.
@@ -74,7 +79,6 @@ func DefaultConfig() Config {
 	return Config{
 		Style:            StyleCRText,
 		ChallengeTimeout: DefaultChallengeTimeout,
-		ChallengeText:    DefaultChallengeText,
 		IssuerName:       DefaultIssuerName,
 		TokenLifetime:    DefaultTokenLifetime,
 	}
@@ -102,6 +106,9 @@ func ConfigFromEnv(env Env) (Config, error) {
 		}
 	}
 	if v, ok := env[EnvChallengeText]; ok {
+		if err := checkText("challenge text", v, MaxChallengeText); err != nil {
+			return c, err
+		}
 		c.ChallengeText = v
 	}
 	if v, ok := env[EnvIssuerName]; ok {
@@ -128,8 +135,10 @@ func (c Config) Validate() error {
 	if c.ChallengeTimeout < time.Second || c.ChallengeTimeout > maxChallengeTimeout {
 		return fmt.Errorf("openvpn: challenge timeout %v out of range (1s to 24h)", c.ChallengeTimeout)
 	}
-	if err := checkText("challenge text", c.ChallengeText, MaxChallengeText); err != nil {
-		return err
+	if c.ChallengeText != "" {
+		if err := checkText("challenge text", c.ChallengeText, MaxChallengeText); err != nil {
+			return err
+		}
 	}
 	if err := checkText("issuer name", c.IssuerName, MaxChallengeText); err != nil {
 		return err

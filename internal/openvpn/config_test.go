@@ -11,8 +11,8 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || c != DefaultConfig() {
 		t.Fatalf("ConfigFromEnv(empty) = %+v, %v; want the defaults", c, err)
 	}
-	if c.ChallengeTimeout != 300*time.Second || c.ChallengeText != "Please enter your TOTP code" || c.IssuerName != "OpenVPN Server" {
-		t.Errorf("defaults = %+v; want the SparkLabs guide's 300 s, text and issuer", c)
+	if c.ChallengeTimeout != 300*time.Second || c.ChallengeText != "" || c.IssuerName != "OpenVPN Server" {
+		t.Errorf("defaults = %+v; want the SparkLabs guide's 300 s and issuer, and the login service's prompt", c)
 	}
 	c, err = ConfigFromEnv(Env{
 		EnvChallengeTimeout: "120", EnvChallengeText: "Code, please", EnvTokenDBPath: "/var/lib/x.sqlite3",

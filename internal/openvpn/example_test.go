@@ -18,7 +18,7 @@ type challenger struct{}
 func (challenger) Authenticate(_ context.Context, r auth.Request) (auth.Response, error) {
 	if r.User == "alice" && r.Password == "secret" {
 		return auth.Response{Outcome: auth.ChallengeIssued, User: "alice", Challenge: &auth.PendingChallenge{
-			ID: "3q2-7w", Echo: true, Expires: time.Now().Add(5 * time.Minute)}}, nil
+			ID: "3q2-7w", Prompt: "Please enter your TOTP code", Echo: true, Expires: time.Now().Add(5 * time.Minute)}}, nil
 	}
 	return auth.Response{Outcome: auth.Reject}, nil
 }
@@ -32,7 +32,7 @@ func ExampleHook_Run() {
 	if err != nil {
 		os.Exit(openvpn.ExitFailure)
 	}
-	var svc auth.Service = challenger{} // the store-backed service at cfg.TokenDBPath
+	var svc openvpn.Service = challenger{} // the store-backed service at cfg.TokenDBPath
 	h, err := openvpn.NewHook(cfg, svc, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
 		os.Exit(openvpn.ExitFailure)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/openvpn/authtoken"
 )
 
@@ -25,7 +24,7 @@ var scriptTypes = map[string]string{
 
 // NewHook returns the hook for cfg and the login service, loading the auth
 // token key when cfg names one.
-func NewHook(cfg Config, svc auth.Service, log *slog.Logger) (*Hook, error) {
+func NewHook(cfg Config, svc Service, log *slog.Logger) (*Hook, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@
 // with layeh.com/radius; the server loop is this package's own.
 //
 // Use [NewClients] to build the table of NAS clients, [New] to make a
-// [Server] that answers through an [auth.Service], and [Server.Serve] on a
+// [Server] that answers through the login service (auth.Service), and [Server.Serve] on a
 // UDP socket. [Server.SetClients] reloads the clients without closing the
 // socket; [Server.Shutdown] stops reading and drains the requests in flight;
 // [Server.Metrics] returns the counters.
@@ -54,9 +54,15 @@ import (
 // ErrServerClosed is returned by [Server.Serve] after [Server.Shutdown].
 var ErrServerClosed = errors.New("radius: server closed")
 
+// Service is the part of the login service (auth.Service) the RADIUS
+// server calls.
+type Service interface {
+	Authenticate(ctx context.Context, req auth.Request) (auth.Response, error)
+}
+
 // Config configures a [Server]. Zero fields take the Default* values.
 type Config struct {
-	Service auth.Service // required
+	Service Service      // required
 	Clients *Clients     // nil means none: every request is dropped
 	Logger  *slog.Logger // nil discards logs
 
@@ -74,7 +80,7 @@ type Config struct {
 // Server is a RADIUS authentication server. Its methods are safe for
 // concurrent use; Serve may be called once.
 type Server struct {
-	service   auth.Service
+	service   Service
 	log       *slog.Logger
 	now       func() time.Time
 	clients   atomic.Pointer[Clients]

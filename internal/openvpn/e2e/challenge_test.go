@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/openvpn"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 )
@@ -113,8 +114,8 @@ func TestHelperPrompts(t *testing.T) {
 			return l.svc.code(t, "alice", 0), nil
 		}}
 	l.wantHelperConnected(l.helperClient("prompted", c))
-	if prompted != openvpn.DefaultChallengeText {
-		t.Errorf("prompt text = %q; want %q", prompted, openvpn.DefaultChallengeText)
+	if prompted != auth.DefaultPrompt {
+		t.Errorf("prompt text = %q; want %q", prompted, auth.DefaultPrompt)
 	}
 	if got := countLog(l.srv, `why="wrong code"`); got != 2 {
 		t.Errorf("server refused %d codes; want 2 (the automatic attempts)", got)

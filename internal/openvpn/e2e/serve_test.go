@@ -105,13 +105,13 @@ listen = "127.0.0.1:0"
 listen = "off"
 [auth]
 primary = "htpasswd:%s"
+challenge_text = %q
 [openvpn]
 management = %q
 password_file = %q
 style = %q
 challenge_timeout = "60s"
-challenge_text = %q
-`, p.db, p.htpasswd, sock, pw, style, serveChallenge) + strings.Join(extra, "\n") + "\n"
+`, p.db, p.htpasswd, serveChallenge, sock, pw, style) + strings.Join(extra, "\n") + "\n"
 }
 
 // serveServerConfig is what the OpenVPN server needs for the daemon: the

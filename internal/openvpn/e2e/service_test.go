@@ -99,7 +99,7 @@ func (st *svcState) authenticate(req auth.Request) auth.Response {
 		exp := st.now().Add(time.Duration(st.TTL) * time.Second)
 		st.Challenges[hex.EncodeToString(id)] = &svcChallenge{User: req.User, Expires: exp.Unix()}
 		return auth.Response{Outcome: auth.ChallengeIssued, User: req.User,
-			Challenge: &auth.PendingChallenge{ID: hex.EncodeToString(id), Prompt: "Code", Echo: true, Expires: exp}}
+			Challenge: &auth.PendingChallenge{ID: hex.EncodeToString(id), Prompt: auth.DefaultPrompt, Echo: true, Expires: exp}}
 	}
 	return st.checkCode(req.User, code)
 }

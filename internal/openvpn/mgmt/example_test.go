@@ -14,7 +14,7 @@ import (
 // `otpgate serve` with an OpenVPN server started with
 // `management /run/openvpn/server.sock unix` and `management-client-auth`.
 func ExampleServer() {
-	var svc auth.Service // the store-backed login service
+	var svc *auth.Service // the store-backed login service (auth.New)
 	s := &mgmt.Server{
 		Auth: &openvpn.Authenticator{Service: svc, Config: openvpn.DefaultConfig()},
 		Dial: func(ctx context.Context) (net.Conn, error) { return mgmt.Dial(ctx, "/run/openvpn/server.sock") },

@@ -36,14 +36,14 @@ func (s *testService) Authenticate(ctx context.Context, r auth.Request) (auth.Re
 	case r.ChallengeID != "":
 	case r.Style == auth.Challenge && r.Password == "secret":
 		return auth.Response{Outcome: auth.ChallengeIssued, User: r.User,
-			Challenge: &auth.PendingChallenge{ID: "ch1", Echo: true, Expires: time.Now().Add(time.Minute)}}, nil
+			Challenge: &auth.PendingChallenge{ID: "ch1", Prompt: auth.DefaultPrompt, Echo: true, Expires: time.Now().Add(time.Minute)}}, nil
 	case r.Style == auth.Separate && r.Password == "secret" && r.Code == "123456":
 		return accept, nil
 	}
 	return auth.Response{Outcome: auth.Reject}, nil
 }
 
-func newServer(t *testing.T, svc auth.Service) *Server {
+func newServer(t *testing.T, svc openvpn.Service) *Server {
 	k, err := authtoken.GenerateKey()
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 // Package e2e holds end-to-end tests of otpgate's RADIUS server with the
-// real login service (auth.Engine over the engine, a SQLite store in a
+// real login service (auth.Service over the engine, a SQLite store in a
 // temporary directory, bcrypt passwords written by htpasswd) against real
 // peers from Debian 12:
 //

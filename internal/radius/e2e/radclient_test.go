@@ -198,7 +198,7 @@ func TestRetransmitIsNotReplay(t *testing.T) {
 // holdFirst holds the first login until release reports true, so that a
 // NAS's retransmission arrives while the request is in flight.
 type holdFirst struct {
-	auth.Service
+	radius.Service
 	release func() bool
 	once    sync.Once
 }

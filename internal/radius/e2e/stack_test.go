@@ -46,7 +46,7 @@ type stack struct {
 	clock  *clock
 	store  *sqlite.Store
 	box    *secretbox.Box
-	svc    auth.Service   // the product's login service, or a test's wrapper around it
+	svc    radius.Service // the product's login service, or a test's wrapper around it
 	conn   net.PacketConn // where serve listens; nil means a new loopback socket
 	srv    *radius.Server
 	log    *syncBuffer
