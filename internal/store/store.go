@@ -223,5 +223,7 @@ type Store interface {
 	// the only write connection.
 	Reseal(ctx context.Context, fn func(t *Token) error) error
 
+	LoginFailures
+
 	Close() error
 }

@@ -54,6 +54,11 @@ func Run(t *testing.T, open Opener) {
 		{"PruneAudit", testPruneAudit},
 		{"Reseal", testReseal},
 		{"ResealAllOrNothing", testResealAllOrNothing},
+		{"LoginFailures", testLoginFailures},
+		{"LoginFailuresLockAtFirst", testLoginFailuresLockAtFirst},
+		{"LoginFailuresAudit", testLoginFailuresAudit},
+		{"LoginFailuresClearPurge", testLoginFailuresClearPurge},
+		{"LoginFailuresRace", testLoginFailuresRace},
 		{"Import", testImport},
 		{"ImportAllOrNothing", testImportAllOrNothing},
 	}
