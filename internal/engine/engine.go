@@ -42,6 +42,12 @@
 //     the same delay. An attempt on a locked token counts as a failure and
 //     restarts the lock. Only the audit trail and [Result.Reason] say
 //     "locked".
+//   - A user with no enabled token is checked against a dummy token and its
+//     failure counted against the name, so that refusing a name nobody
+//     enrolled costs what refusing a real user costs. A request with Deny
+//     set (the password was wrong) is checked as usual and refused, counting
+//     its failure like a wrong code; [Engine.Refuse] counts a wrong password
+//     that came without a code (deny.go).
 //   - Every outcome is appended to the audit trail with the user, token,
 //     result, reason and source, never the code.
 //
@@ -71,6 +77,8 @@ type Engine struct {
 	box *secretbox.Box
 	pol Policy
 	now func() time.Time
+	// dummy is checked for a user with no enabled token (deny.go).
+	dummy store.Token
 }
 
 // New returns an engine. pol must be valid ([Policy.Validate]); New panics
@@ -81,7 +89,7 @@ func New(st store.Store, box *secretbox.Box, pol Policy, now func() time.Time) *
 		panic(err)
 	}
 	aw, _ := st.(store.AuditedWriter)
-	return &Engine{st: st, aw: aw, box: box, pol: pol, now: now}
+	return &Engine{st: st, aw: aw, box: box, pol: pol, now: now, dummy: newDummy(box)}
 }
 
 // Request is one login attempt.
@@ -90,6 +98,11 @@ type Request struct {
 	Code   string // as the user typed it; never logged
 	Source string // the client: address, NAS, tty; for the audit trail
 	Actor  string // the front end: "openvpn", "radius", "cli"; for the audit trail
+	// Deny, when set, refuses the code whatever it is, with Deny as the
+	// reason: the code is checked as usual and each token it fits counts a
+	// failure, so that the refusal costs what a wrong code's does (deny.go).
+	// The login service sets it when the password was wrong.
+	Deny string
 }
 
 // Result is the outcome of a verification. A refusal looks the same to the
@@ -112,11 +125,23 @@ func (e *Engine) Verify(ctx context.Context, req Request) (Result, error) {
 	if len(req.Code) > MaxCodeLen {
 		return e.refuseEarly(ctx, req, now, ReasonTooLong)
 	}
-	toks, err := e.st.Tokens(ctx, req.User)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Result{}, fmt.Errorf("engine: tokens of user %q: %w", req.User, err)
+	toks, err := e.userTokens(ctx, req.User)
+	if err != nil {
+		return Result{}, err
+	}
+	if !hasEnabled(toks) {
+		return e.verifyDummy(ctx, req, now)
 	}
 	return e.decide(ctx, req, toks, now)
+}
+
+// userTokens returns user's tokens; an unknown user has none.
+func (e *Engine) userTokens(ctx context.Context, user string) ([]store.Token, error) {
+	toks, err := e.st.Tokens(ctx, user)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("engine: tokens of user %q: %w", user, err)
+	}
+	return toks, nil
 }
 
 // refuseEarly refuses a code before any token is tried.
@@ -143,6 +168,7 @@ func (e *Engine) decide(ctx context.Context, req Request, toks []store.Token, no
 		if !a.fits {
 			continue
 		}
+		deny(req, &a)
 		if a.match {
 			ok, err := e.commit(ctx, req, a, now)
 			if ok || err != nil {

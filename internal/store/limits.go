@@ -24,7 +24,8 @@ type LoginLimit struct {
 // LoginFailures counts failed logins of subjects that are not tokens: a
 // client address, a login name that holds no token. Like a token's
 // failures, the counts live in the store, so that every process and node
-// sees the same ones. A subject is an opaque key; package auth names them.
+// sees the same ones. A subject is an opaque key made by [NameSubject] or
+// [ClientSubject].
 type LoginFailures interface {
 	// RecordLoginFailure counts one failure of subject at now under l and
 	// returns the subject's state after it. When e is not nil it is
@@ -40,3 +41,10 @@ type LoginFailures interface {
 	// reports how many subjects it deleted.
 	PurgeLoginFailures(ctx context.Context, now time.Time) (int, error)
 }
+
+// NameSubject is the subject of a login name that holds no enabled token.
+func NameSubject(user string) string { return "name:" + user }
+
+// ClientSubject is the subject of a client, by the address (or the prefix
+// of addresses) the login service counts it under.
+func ClientSubject(client string) string { return "client:" + client }
