@@ -56,6 +56,11 @@ type Request struct {
 	Style       Style
 	Frontend    string // "radius", "openvpn", ...: for the audit trail
 	Source      string // client or NAS address: for the audit trail
+	// Client is the address of the user's machine as the front end learned
+	// it (OpenVPN's untrusted_ip, a NAS's Calling-Station-Id), or empty
+	// when the front end knows only its NAS. Failed logins are counted
+	// against it, whatever the user (Config.ClientLimit).
+	Client string
 }
 
 // Outcome is the service's decision.

@@ -2,15 +2,14 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // Defaults of seed 004's OpenVPN script, which the other front ends share.
@@ -19,23 +18,16 @@ const (
 	DefaultPrompt       = "Please enter your TOTP code"
 )
 
+// DefaultClientLimit is the limit of one client address: the 21st failed
+// login within 15 minutes of the one before locks the address out for 15
+// minutes, whichever users the logins were for.
+var DefaultClientLimit = store.LoginLimit{MaxFailures: 20, Remember: 15 * time.Minute, LockFor: 15 * time.Minute}
+
 // Verifier is the part of the engine the service uses.
 type Verifier interface {
 	Verify(ctx context.Context, req engine.Request) (engine.Result, error)
 	VerifyAny(ctx context.Context, req engine.Request) (engine.Result, error)
-}
-
-// Config is the service's policy. The zero value of a field takes its
-// default; Primary nil means primary.None.
-type Config struct {
-	Primary      primary.Checker
-	ChallengeTTL time.Duration
-	Prompt       string
-	// CodeLengths are the code lengths an Appended password may end with,
-	// longest first (default 44, 8, 6: Yubico OTP, 8 and 6 digits). A user's
-	// own tokens decide which are tried; a user without tokens gets the
-	// last one.
-	CodeLengths []int
+	Refuse(ctx context.Context, req engine.Request) (engine.Result, error)
 }
 
 // Store is the part of the store the service uses.
@@ -43,13 +35,41 @@ type Store interface {
 	Tokens(ctx context.Context, user string) ([]store.Token, error)
 	PutChallenge(ctx context.Context, c store.Challenge) error
 	TakeChallenge(ctx context.Context, id string, now time.Time) (store.Challenge, error)
-	AppendAudit(ctx context.Context, e store.AuditEvent) error
+	LoginFailure(ctx context.Context, subject string, now time.Time) (store.Failure, error)
+	RecordLoginFailure(ctx context.Context, subject string, now time.Time, l store.LoginLimit, e *store.AuditEvent) (store.Failure, error)
+}
+
+// Config is the service's policy. The zero value of a field takes its
+// default; Primary nil means primary.None.
+type Config struct {
+	Primary      primary.Checker
+	ChallengeTTL time.Duration
+	// Prompt is the one prompt of a challenge, for every front end.
+	Prompt string
+	// CodeLengths are the code lengths an Appended password may end with,
+	// longest first (default 44, 8, 6: Yubico OTP, 8 and 6 digits). A user's
+	// own tokens decide which are tried; a user without tokens gets the
+	// last one.
+	CodeLengths []int
+	// ClientLimit bounds the failed logins of one client address
+	// (Request.Client), whichever users they are for; the zero value is
+	// DefaultClientLimit. The failures of one user are bounded by the
+	// engine's lockout, which counts wrong passwords too.
+	ClientLimit store.LoginLimit
 }
 
 // Service is the login service: the engine for the second factor, a
-// primary checker for the first, and a store for challenges. It is safe for
-// concurrent use and keeps no state of its own: challenges live in the
-// store, so that any process or node can answer them.
+// primary checker for the first, and a store for challenges and failure
+// counts. It is safe for concurrent use and keeps no state of its own:
+// challenges and counts live in the store, so that any process or node can
+// answer.
+//
+// A refusal costs the same work whatever made it (issue 12 item 9): the
+// same number of password checks, one engine verification, and one count
+// of the client's failures, whether the user exists, whether the password
+// was right, and whether the client is locked out. Only the outcome and the
+// audit trail say which. A wrong password is counted by the engine as a
+// wrong code is, toward the same lockout of the user's tokens.
 type Service struct {
 	cfg   Config
 	eng   Verifier
@@ -57,7 +77,8 @@ type Service struct {
 	now   func() time.Time
 }
 
-// New returns the login service. now is the clock for challenges.
+// New returns the login service. now is the clock for challenges and
+// failure counts.
 func New(cfg Config, eng Verifier, st Store, now func() time.Time) *Service {
 	if cfg.Primary == nil {
 		cfg.Primary = primary.None{}
@@ -71,34 +92,75 @@ func New(cfg Config, eng Verifier, st Store, now func() time.Time) *Service {
 	if len(cfg.CodeLengths) == 0 {
 		cfg.CodeLengths = []int{44, 8, 6}
 	}
+	if cfg.ClientLimit == (store.LoginLimit{}) {
+		cfg.ClientLimit = DefaultClientLimit
+	}
 	return &Service{cfg: cfg, eng: eng, store: st, now: now}
 }
 
 var errStyle = errors.New("auth: unknown login style")
 
+// Reasons the service gives, for logs and the audit trail.
+const (
+	ReasonWrongPassword = "wrong password"
+	ReasonClientLocked  = "too many failed logins from this client"
+	ReasonNoCodeAtEnd   = "the password is shorter than every code it could end with"
+)
+
 // Authenticate decides one login attempt or one answer to a challenge. An
 // error means the store or the primary backend failed; the front end must
-// refuse the login.
+// refuse the login. A user name that package username refuses is refused
+// before any work.
 func (s *Service) Authenticate(ctx context.Context, req Request) (Response, error) {
+	if req.User != "" {
+		u, err := username.Canonical(req.User)
+		if err != nil {
+			return Response{Outcome: Reject, Reason: err.Error()}, nil
+		}
+		req.User = u
+	}
+	if req.ChallengeID == "" {
+		switch req.Style {
+		case CodeOnly, Separate, Appended, Challenge:
+		default:
+			return Response{}, fmt.Errorf("%w %q", errStyle, req.Style)
+		}
+	}
+	deny, err := s.clientDenied(ctx, req)
+	if err != nil {
+		return Response{}, err
+	}
+	resp, err := s.decide(ctx, req, deny)
+	if err != nil {
+		return Response{}, err
+	}
+	if resp.Outcome == Reject {
+		if err := s.countClient(ctx, req); err != nil {
+			return Response{}, err
+		}
+	}
+	return resp, nil
+}
+
+func (s *Service) decide(ctx context.Context, req Request, deny string) (Response, error) {
 	if req.ChallengeID != "" {
-		return s.answer(ctx, req)
+		return s.answer(ctx, req, deny)
 	}
 	switch req.Style {
 	case CodeOnly:
-		return s.verify(ctx, req, req.User, req.Password)
+		return s.verify(ctx, req, req.User, req.Password, deny)
 	case Separate:
-		return s.withPassword(ctx, req, req.Password, req.Code)
+		return s.separate(ctx, req, deny)
 	case Appended:
-		return s.appended(ctx, req)
-	case Challenge:
-		return s.challenge(ctx, req)
+		return s.appended(ctx, req, deny)
 	}
-	return Response{}, fmt.Errorf("%w %q", errStyle, req.Style)
+	return s.challenge(ctx, req, deny)
 }
 
-// verify checks code for user; with no user, the code must name its token.
-func (s *Service) verify(ctx context.Context, req Request, user, code string) (Response, error) {
-	er := engine.Request{User: user, Code: code, Source: req.Source, Actor: req.Frontend}
+// verify checks code for user, refusing it with deny when that is set; with
+// no user, the code must name its token.
+func (s *Service) verify(ctx context.Context, req Request, user, code, deny string) (Response, error) {
+	er := engine.Request{User: user, Code: code, Source: req.Source, Actor: req.Frontend, Deny: deny}
 	verify := s.eng.Verify
 	if user == "" {
 		verify = s.eng.VerifyAny
@@ -113,90 +175,39 @@ func (s *Service) verify(ctx context.Context, req Request, user, code string) (R
 	return Response{Outcome: Accept, User: res.User}, nil
 }
 
-// withPassword checks the primary password, then the code.
-func (s *Service) withPassword(ctx context.Context, req Request, password, code string) (Response, error) {
-	ok, err := s.checkPrimary(ctx, req, password)
-	if err != nil || !ok {
-		return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, err
-	}
-	return s.verify(ctx, req, req.User, code)
-}
-
-// appended splits "password+code" at each known code length. Only a split
-// whose password is right reaches the engine, so a login costs at most one
-// verification and at most one counted failure.
-func (s *Service) appended(ctx context.Context, req Request) (Response, error) {
-	if _, none := s.cfg.Primary.(primary.None); none {
-		return s.verify(ctx, req, req.User, req.Password) // no password: all of it is the code
-	}
-	lengths, err := s.codeLengths(ctx, req.User)
+// separate checks the password, then the code, which the engine checks
+// whether the password was right or not.
+func (s *Service) separate(ctx context.Context, req Request, deny string) (Response, error) {
+	ok, err := s.cfg.Primary.Check(ctx, req.User, req.Password)
 	if err != nil {
 		return Response{}, err
 	}
-	for _, n := range lengths {
-		if len(req.Password) < n {
-			continue
-		}
-		cut := len(req.Password) - n
-		ok, err := s.cfg.Primary.Check(ctx, req.User, req.Password[:cut])
+	if !ok && deny == "" {
+		deny = ReasonWrongPassword
+	}
+	return s.verify(ctx, req, req.User, req.Code, deny)
+}
+
+// challenge checks the password and, when it is right, stores a challenge
+// that the code must answer before it expires. A wrong password counts
+// toward the user's lockout (engine.Refuse). The outcome tells the client
+// whether the password was right, so the two paths need not cost the same.
+func (s *Service) challenge(ctx context.Context, req Request, deny string) (Response, error) {
+	ok, err := s.cfg.Primary.Check(ctx, req.User, req.Password)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok && deny == "" {
+		deny = ReasonWrongPassword
+	}
+	if deny != "" {
+		res, err := s.eng.Refuse(ctx, engine.Request{User: req.User, Source: req.Source, Actor: req.Frontend, Deny: deny})
 		if err != nil {
 			return Response{}, err
 		}
-		if ok {
-			return s.verify(ctx, req, req.User, req.Password[cut:])
-		}
+		return Response{Outcome: Reject, User: req.User, Reason: res.Reason}, nil
 	}
-	s.auditPrimary(ctx, req)
-	return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, nil
-}
-
-// challenge checks the password and, when right, stores a challenge that
-// the code must answer before it expires.
-func (s *Service) challenge(ctx context.Context, req Request) (Response, error) {
-	ok, err := s.checkPrimary(ctx, req, req.Password)
-	if err != nil || !ok {
-		return Response{Outcome: Reject, User: req.User, Reason: "wrong password"}, err
-	}
-	now := s.now()
-	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: req.Frontend, Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
-	if err := s.store.PutChallenge(ctx, c); err != nil {
-		return Response{}, fmt.Errorf("auth: store challenge: %w", err)
-	}
-	return Response{Outcome: ChallengeIssued, User: req.User, Challenge: &PendingChallenge{
-		ID: c.ID, Prompt: s.cfg.Prompt, Echo: true, Expires: c.Expires}}, nil
-}
-
-// answer consumes the challenge (once, and never late) and verifies the
-// code for the user the challenge was issued to.
-func (s *Service) answer(ctx context.Context, req Request) (Response, error) {
-	c, err := s.store.TakeChallenge(ctx, req.ChallengeID, s.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return Response{Outcome: Reject, User: req.User, Reason: "unknown or expired challenge"}, nil
-	}
-	if err != nil {
-		return Response{}, fmt.Errorf("auth: take challenge: %w", err)
-	}
-	if req.User != "" && req.User != c.User {
-		return Response{Outcome: Reject, User: req.User, Reason: "challenge issued to another user"}, nil
-	}
-	code := req.Code
-	if code == "" {
-		code = req.Password
-	}
-	return s.verify(ctx, req, c.User, code)
-}
-
-func (s *Service) checkPrimary(ctx context.Context, req Request, password string) (bool, error) {
-	ok, err := s.cfg.Primary.Check(ctx, req.User, password)
-	if err == nil && !ok {
-		s.auditPrimary(ctx, req)
-	}
-	return ok, err
-}
-
-func (s *Service) auditPrimary(ctx context.Context, req Request) {
-	_ = s.store.AppendAudit(ctx, store.AuditEvent{Time: s.now(), Actor: req.Frontend, Action: "login",
-		User: req.User, Result: "fail", Reason: "wrong password", Source: req.Source})
+	return s.issue(ctx, req)
 }
 
 // Active reports whether user may still log in at all: the user exists and
@@ -217,41 +228,3 @@ func (s *Service) Active(ctx context.Context, user string) (bool, error) {
 	}
 	return false, nil
 }
-
-// codeLengths returns the lengths a code appended to user's password can
-// have, longest first: those of the user's enabled tokens (its digits, an
-// identifier's length plus digits, a Yubico OTP's 44 characters). A user
-// with none is refused whatever the split; it gets one check, with the
-// shortest configured length, so that it costs what a user with one token
-// costs. Each length costs one
-// primary check, and a wrong password counts against the account in PAM
-// (pam_faillock) and can fail hard (pam_exec), so a user is not tried
-// with lengths their tokens cannot send.
-func (s *Service) codeLengths(ctx context.Context, user string) ([]int, error) {
-	toks, err := s.store.Tokens(ctx, user)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("auth: tokens of %q: %w", user, err)
-	}
-	var ns []int
-	for _, t := range toks {
-		if !t.Enabled {
-			continue
-		}
-		n := t.Params.Digits + len(t.Identifier)
-		if t.Type == store.Yubico {
-			n = yubicoOTPLength
-		}
-		if !slices.Contains(ns, n) {
-			ns = append(ns, n)
-		}
-	}
-	if len(ns) == 0 {
-		return s.cfg.CodeLengths[len(s.cfg.CodeLengths)-1:], nil
-	}
-	slices.SortFunc(ns, func(a, b int) int { return b - a })
-	return ns, nil
-}
-
-// yubicoOTPLength is a Yubico OTP's length: a 12-character public id and a
-// 32-character modhex block.
-const yubicoOTPLength = 44

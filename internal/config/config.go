@@ -65,6 +65,12 @@ type Policy struct {
 	MaxFailures  *int      `toml:"max_failures"`
 	LockFor      *Duration `toml:"lock_for"` // "0s" locks until an admin unlocks
 	ResyncWindow *int      `toml:"resync_window"`
+	// ClientMaxFailures, ClientRemember and ClientLockFor bound the failed
+	// logins of one client address, whatever users they name
+	// (auth.Config.ClientLimit).
+	ClientMaxFailures *int      `toml:"client_max_failures"`
+	ClientRemember    *Duration `toml:"client_remember"`
+	ClientLockFor     *Duration `toml:"client_lock_for"`
 }
 
 // Auth configures the login service every front end shares.

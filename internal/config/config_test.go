@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"otpgate.dev/otpgate/internal/auth"
+	"otpgate.dev/otpgate/internal/store"
 )
 
 const full = `# every key
@@ -25,6 +28,9 @@ totp_forward = 5
 max_failures = 0
 lock_for = "0s"
 resync_window = 500
+client_max_failures = 50
+client_remember = "1h"
+client_lock_for = "30m"
 
 [auth]
 primary = "htpasswd:/etc/otpgate/users.htpasswd"
@@ -74,6 +80,12 @@ func TestParseFull(t *testing.T) {
 	if *c.Policy.MaxFailures != 0 || c.Policy.LockFor.Duration != 0 || *c.Policy.HOTPWindow != 20 {
 		t.Errorf("Parse: policy %+v", c.Policy)
 	}
+	if got, want := c.Policy.ClientLimit(), (store.LoginLimit{MaxFailures: 50, Remember: time.Hour, LockFor: 30 * time.Minute}); got != want {
+		t.Errorf("Parse: client limit %+v; want %+v", got, want)
+	}
+	if got := (Policy{}).ClientLimit(); got != auth.DefaultClientLimit {
+		t.Errorf("default client limit %+v; want auth's %+v", got, auth.DefaultClientLimit)
+	}
 	if len(c.RADIUS.Clients) != 2 || c.RADIUS.Clients[0].Style != "challenge" || c.RADIUS.Clients[0].RatePerSecond != 50.5 ||
 		!c.RADIUS.Clients[1].AllowMissingMessageAuthenticator {
 		t.Errorf("Parse: clients %+v", c.RADIUS.Clients)
@@ -113,6 +125,7 @@ func TestParseErrors(t *testing.T) {
 		{"listen name", "[radius]\nlisten = \"localhost:1812\"\n", "must be an IP address"},
 		{"listen no port", "[http]\nlisten = \"127.0.0.1\"\n", "not host:port"},
 		{"window range", "[policy]\nhotp_window = 0\n", "policy.hotp_window = 0 is out of range"},
+		{"client lock for", "[policy]\nclient_lock_for = \"0s\"\n", "policy.client_lock_for = \"0s\" is not positive"},
 		{"client without secret", "[[radius.client]]\naddress = \"10.0.0.1\"\n", "no shared secret"},
 		{"client both secrets", "[[radius.client]]\naddress = \"10.0.0.1\"\nsecret = \"a\"\nsecret_file = \"b\"\n", "keep one"},
 		{"client bad address", "[[radius.client]]\naddress = \"ten\"\nsecret_file = \"b\"\n", `client "ten" is not an address`},

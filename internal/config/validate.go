@@ -71,10 +71,16 @@ func (c *Config) checkPolicy() error {
 		{"policy.totp_forward", p.TOTPForward, 0, 100, "time steps"},
 		{"policy.max_failures", p.MaxFailures, 0, 1000, "failures before a lock; 0 locks at the first"},
 		{"policy.resync_window", p.ResyncWindow, 1, 100000, "counters or steps"},
+		{"policy.client_max_failures", p.ClientMaxFailures, 0, 1000000, "failed logins of one client before a lock; 0 locks at the first"},
 	}
 	for _, r := range ranges {
 		if r.v != nil && (*r.v < r.lo || *r.v > r.hi) {
 			return fmt.Errorf("%s = %d is out of range (accepted: %d to %d %s)", r.key, *r.v, r.lo, r.hi, r.meaning)
+		}
+	}
+	for key, d := range map[string]*Duration{"policy.client_remember": p.ClientRemember, "policy.client_lock_for": p.ClientLockFor} {
+		if d != nil && d.Duration <= 0 {
+			return fmt.Errorf("%s = %q is not positive (accepted: a duration such as \"15m\")", key, d.Duration)
 		}
 	}
 	return nil

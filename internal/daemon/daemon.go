@@ -289,10 +289,10 @@ func (d *Daemon) close() {
 	}
 }
 
-// purge deletes expired challenges every PurgeInterval (TakeChallenge
-// refuses them anyway, this only keeps the table small) and, when
-// log.audit_retention is set, audit events older than it at start and
-// every AuditPruneInterval.
+// purge deletes expired challenges and counts of failed logins every
+// PurgeInterval (they are ignored anyway, this only keeps the tables small)
+// and, when log.audit_retention is set, audit events older than it at start
+// and every AuditPruneInterval.
 func (d *Daemon) purge(ctx context.Context) {
 	t := time.NewTicker(PurgeInterval)
 	defer t.Stop()
@@ -306,6 +306,9 @@ func (d *Daemon) purge(ctx context.Context) {
 			d.followKey(ctx)
 			if _, err := d.st.PurgeChallenges(ctx, d.now()); err != nil && ctx.Err() == nil {
 				d.log.Warn("purging expired challenges", "err", err)
+			}
+			if _, err := d.st.PurgeLoginFailures(ctx, d.now()); err != nil && ctx.Err() == nil {
+				d.log.Warn("purging expired counts of failed logins", "err", err)
 			}
 			if d.now().Sub(lastPrune) >= AuditPruneInterval {
 				d.pruneAudit(ctx)

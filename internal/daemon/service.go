@@ -37,6 +37,7 @@ func newService(c *config.Config, st store.Store, box *secretbox.Box, now func()
 		Primary:      chk,
 		ChallengeTTL: c.Auth.ChallengeTimeout.Duration,
 		Prompt:       c.Auth.ChallengeText,
+		ClientLimit:  c.Policy.ClientLimit(),
 	}, eng, st, now), nil
 }
 

@@ -33,6 +33,7 @@ const (
 // Audit actions.
 const (
 	actionVerify  = "verify"
+	actionLogin   = "login" // a login refused by Request.Deny: the password, not the code
 	actionResync  = "resync"
 	actionUnlock  = "unlock"
 	actionCurrent = "test"
@@ -50,8 +51,12 @@ func (e *Engine) auditVerify(ctx context.Context, req Request, now time.Time, to
 // verifyEvent is the audit event of a verification's outcome for tok (nil
 // when no token was tried).
 func verifyEvent(req Request, now time.Time, tok *store.Token, result, reason string) store.AuditEvent {
+	action := actionVerify
+	if req.Deny != "" {
+		action = actionLogin
+	}
 	ev := store.AuditEvent{
-		Time: now, Actor: req.Actor, Action: actionVerify, User: req.User,
+		Time: now, Actor: req.Actor, Action: action, User: req.User,
 		Result: result, Reason: reason, Source: req.Source,
 	}
 	if tok != nil {

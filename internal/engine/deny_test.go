@@ -138,6 +138,10 @@ func TestDeny(t *testing.T) {
 	if res.Reason != engine.ReasonLocked {
 		t.Errorf("denied Verify on a locked token: reason %q; want %q", res.Reason, engine.ReasonLocked)
 	}
+	es, err := f.st.Audit(f.ctx, store.AuditFilter{Limit: 1})
+	if err != nil || len(es) != 1 || es[0].Action != "login" {
+		t.Errorf("audit of a denial = %+v, %v; want action login (the password was refused, not the code)", es, err)
+	}
 }
 
 // TestRefuse: a wrong password with no code counts a failure on every

@@ -195,7 +195,7 @@ func (a *Authenticator) ask(ctx context.Context, l Login, req auth.Request) Deci
 	if a.Service == nil {
 		return rejected(l.User, "no login service")
 	}
-	req.Frontend, req.Source = Frontend, l.Source
+	req.Frontend, req.Source, req.Client = Frontend, l.Source, l.Source
 	resp, err := a.Service.Authenticate(ctx, req)
 	if err != nil {
 		return rejected(l.User, "login service: "+err.Error())

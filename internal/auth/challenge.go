@@ -1,0 +1,42 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"otpgate.dev/otpgate/internal/store"
+)
+
+// issue stores a challenge for req.User that the code must answer before
+// it expires.
+func (s *Service) issue(ctx context.Context, req Request) (Response, error) {
+	now := s.now()
+	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: req.Frontend, Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
+	if err := s.store.PutChallenge(ctx, c); err != nil {
+		return Response{}, fmt.Errorf("auth: store challenge: %w", err)
+	}
+	return Response{Outcome: ChallengeIssued, User: req.User, Challenge: &PendingChallenge{
+		ID: c.ID, Prompt: s.cfg.Prompt, Echo: true, Expires: c.Expires}}, nil
+}
+
+// answer consumes the challenge (once, and never late) and verifies the
+// code for the user the challenge was issued to.
+func (s *Service) answer(ctx context.Context, req Request, deny string) (Response, error) {
+	c, err := s.store.TakeChallenge(ctx, req.ChallengeID, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Response{Outcome: Reject, User: req.User, Reason: "unknown or expired challenge"}, nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("auth: take challenge: %w", err)
+	}
+	if req.User != "" && req.User != c.User {
+		return Response{Outcome: Reject, User: req.User, Reason: "challenge issued to another user"}, nil
+	}
+	code := req.Code
+	if code == "" {
+		code = req.Password
+	}
+	return s.verify(ctx, req, c.User, code, deny)
+}
