@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"otpgate.dev/otpgate/internal/admin"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 const listUsage = `Usage:
@@ -98,7 +99,7 @@ func runList(e *env, args []string) error {
 		return printJSON(e, users)
 	}
 	for _, u := range users {
-		fmt.Fprintln(e.stdout, u.User)
+		fmt.Fprintln(e.stdout, username.Quote(u.User))
 		for _, t := range u.Tokens {
 			fmt.Fprintf(e.stdout, "  %s  %s  %s  %s  last success %s\n", t.ID, t.Type,
 				yesNo(t.Enabled, "enabled", "disabled"), yesNo(t.Locked, "locked", "unlocked"), when(t.LastSuccess))
@@ -140,7 +141,7 @@ func runShow(e *env, args []string) error {
 func printInfo(e *env, t *admin.TokenInfo) {
 	line := func(k string, v any) { fmt.Fprintf(e.stdout, "%-14s %v\n", k+":", v) }
 	line("token", t.ID)
-	line("user", t.User)
+	line("user", username.Quote(t.User))
 	line("type", t.Type)
 	line("enabled", t.Enabled)
 	if t.Algorithm != "" {

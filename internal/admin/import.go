@@ -12,6 +12,7 @@ import (
 	"otpgate.dev/otpgate/internal/importer"
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // Formats are the import formats, by the name `otpgate import --format` takes.
@@ -71,6 +72,10 @@ func (a *Admin) planOne(ctx context.Context, r importer.Record, user, issuer str
 	}
 	if r.User == "" {
 		return Planned{}, errors.New("the file names no user for this token: give --user")
+	}
+	var err error
+	if r.User, err = username.Canonical(r.User); err != nil {
+		return Planned{}, err
 	}
 	if r.PIN != nil {
 		return Planned{}, fmt.Errorf("user %q has a pam_oath password; otpgate checks passwords with its primary backend (htpasswd, PAM), so remove it from the file first", r.User)

@@ -6,6 +6,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // Audit actions of the changes made here rather than in the engine.
@@ -133,6 +134,10 @@ func (a *Admin) Resync(ctx context.Context, user, code1, code2 string) (string, 
 // the engine, with every effect of a real login (the code is used up,
 // failures count).
 func (a *Admin) Verify(ctx context.Context, user, code, source string) (engine.Result, error) {
+	user, err := username.Canonical(user)
+	if err != nil {
+		return engine.Result{}, err
+	}
 	if _, err := a.user(ctx, user); err != nil {
 		return engine.Result{}, err
 	}
@@ -149,6 +154,12 @@ type TokenCode struct {
 // (engine.Engine.Current), without using it up. Yubico OTP tokens are left
 // out; selecting only those is an error.
 func (a *Admin) Current(ctx context.Context, user, tokenID string) ([]TokenCode, error) {
+	if user != "" {
+		var err error
+		if user, err = username.Canonical(user); err != nil {
+			return nil, err
+		}
+	}
 	ts, err := a.tokens(ctx, user, tokenID)
 	if err != nil {
 		return nil, err

@@ -290,3 +290,29 @@ func TestAppendedChecksEverySplit(t *testing.T) {
 		want = got
 	}
 }
+
+// TestUsernames: a name package username refuses is refused before any
+// work, whatever the front end let through; a name in another Unicode form
+// is the stored user.
+func TestUsernames(t *testing.T) {
+	l := newLab(t, engine.DefaultPolicy(), Config{})
+	for _, u := range []string{"alice\n", "ali\u202ece", strings.Repeat("a", 254), "\xffalice"} {
+		resp, got := l.login(t, Request{User: u, Style: Separate, Password: "pw", Code: l.code(0), Client: "192.0.2.1"})
+		if resp.Outcome != Reject || !strings.Contains(resp.Reason, "username: invalid") {
+			t.Errorf("user %q: %+v; want reject, invalid", u, resp)
+		}
+		if len(got) != 0 {
+			t.Errorf("user %q cost %v; want nothing", u, got)
+		}
+	}
+	if _, err := l.st.CreateUser(t.Context(), "Zo\u00eb"); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	h, _ := primary.ParseHtpasswd(strings.NewReader("Zo\u00eb:" + string(hash)))
+	l.svc.cfg.Primary = countingChecker{h, l.n}
+	resp, _ := l.login(t, Request{User: "Zoe\u0308", Style: Challenge, Password: "pw"})
+	if resp.Outcome != ChallengeIssued || resp.User != "Zo\u00eb" {
+		t.Errorf("decomposed Zoë: %+v; want a challenge for the NFC name", resp)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/username"
 	"otpgate.dev/otpgate/internal/yubiotp"
 )
 
@@ -78,12 +79,18 @@ func random(n int) []byte {
 	return b
 }
 
-// Complete returns s with its defaults filled in and random values drawn
+// Complete returns s with its defaults filled in, its user name in the
+// form names are stored in (username.Canonical), and random values drawn
 // for the secrets left empty, or an error saying what is wrong with s.
 func (s Spec) Complete() (Spec, error) {
 	if s.User == "" {
 		return s, errors.New("enroll: a user name is required")
 	}
+	user, err := username.Canonical(s.User)
+	if err != nil {
+		return s, fmt.Errorf("enroll: %w", err)
+	}
+	s.User = user
 	if s.Secret == nil {
 		s.Secret = NewSecret(s.Type)
 	}
@@ -147,11 +154,11 @@ func Enroll(ctx context.Context, st store.Store, box *secretbox.Box, s Spec, now
 	if err != nil {
 		return store.Token{}, err
 	}
-	if _, err := st.CreateUser(ctx, s.User); err != nil && !errors.Is(err, store.ErrExists) {
-		return store.Token{}, fmt.Errorf("enroll: create user %q: %w", s.User, err)
+	if _, err := st.CreateUser(ctx, t.User); err != nil && !errors.Is(err, store.ErrExists) {
+		return store.Token{}, fmt.Errorf("enroll: create user %q: %w", t.User, err)
 	}
 	if err := st.AddToken(ctx, &t); err != nil {
-		return store.Token{}, fmt.Errorf("enroll: add token for user %q: %w", s.User, err)
+		return store.Token{}, fmt.Errorf("enroll: add token for user %q: %w", t.User, err)
 	}
 	return t, nil
 }

@@ -77,7 +77,8 @@ func (a *Authenticator) now() time.Time {
 // Login decides a username/password authentication: a first login, an
 // answer to a dynamic challenge, or a renegotiation with a token.
 func (a *Authenticator) Login(ctx context.Context, l Login) Decision {
-	if err := CheckUsername(l.User); err != nil {
+	var err error
+	if l.User, err = canonicalUser(l.User); err != nil {
 		return rejected("", err.Error())
 	}
 	if err := checkPassword(l.Password); err != nil {
@@ -177,7 +178,8 @@ func (a *Authenticator) plain(ctx context.Context, l Login) Decision {
 // Answer decides the response to challenge challengeID, from a crtext
 // answer (--client-crresponse, >CLIENT:CR_RESPONSE) or a CRV1 password.
 func (a *Authenticator) Answer(ctx context.Context, l Login, challengeID, code string) Decision {
-	if err := CheckUsername(l.User); err != nil {
+	var err error
+	if l.User, err = canonicalUser(l.User); err != nil {
 		return rejected("", err.Error())
 	}
 	if err := checkStateID(challengeID); err != nil {
@@ -256,7 +258,8 @@ func (a *Authenticator) ConnectConfig(user, binding string) ([]string, error) {
 	if a.Tokens == nil {
 		return nil, nil
 	}
-	if err := CheckUsername(user); err != nil {
+	user, err := canonicalUser(user)
+	if err != nil {
 		return nil, err
 	}
 	tok, _, err := a.Tokens.Sign(user, binding, a.now(), a.Config.TokenLifetime)

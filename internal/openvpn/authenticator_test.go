@@ -265,3 +265,23 @@ func TestAuthenticatorSessionOfDeletedUser(t *testing.T) {
 		}
 	}
 }
+
+// TestUsernames: a name package username refuses never reaches the login
+// service, and one typed in another Unicode form reaches it in NFC, the
+// form names are stored in.
+func TestUsernames(t *testing.T) {
+	a, svc := newAuth(t, StyleAppend)
+	for _, u := range []string{"ali\u202ece", "alice\u200b", " alice", "alice\x1b[2J", strings.Repeat("a", MaxUsername+1)} {
+		n := len(svc.reqs)
+		if d := a.Login(context.Background(), Login{User: u, Password: "secret123456"}); d.Verdict != Reject {
+			t.Errorf("Login(%q) = %v; want reject", u, d.Verdict)
+		}
+		if len(svc.reqs) != n {
+			t.Errorf("Login(%q) reached the login service", u)
+		}
+	}
+	a.Login(context.Background(), Login{User: "Zoe\u0308", Password: "secret123456"})
+	if got := svc.last().User; got != "Zoë" {
+		t.Errorf("service saw user %q; want the NFC %q", got, "Zoë")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // Errors for client input that is refused before the login service sees it.
@@ -13,22 +15,24 @@ var (
 	ErrMalformed     = errors.New("openvpn: malformed input")
 )
 
-// CheckUsername accepts 1 to MaxUsername bytes of UTF-8 without control
-// characters. OpenVPN itself lets any printable byte through (it only maps
-// control characters to '_'), so a username may hold '/', spaces, quotes or
-// "$(...)": it is never used as a path or a shell word, only passed on.
+// CheckUsername accepts the names package username accepts. OpenVPN itself
+// lets any printable byte through (it only maps control characters to
+// '_'), so a username may hold '/', spaces, quotes or "$(...)": it is never
+// used as a path or a shell word, only passed on. Invisible and format
+// characters, which OpenVPN passes too, are refused.
 func CheckUsername(u string) error {
-	switch {
-	case u == "":
-		return fmt.Errorf("%w: empty username", ErrMalformed)
-	case len(u) > MaxUsername:
-		return fmt.Errorf("%w: username is %d bytes long (at most %d)", ErrMalformed, len(u), MaxUsername)
-	case !utf8.ValidString(u):
-		return fmt.Errorf("%w: username is not UTF-8", ErrMalformed)
-	case hasControl(u):
-		return fmt.Errorf("%w: username holds a control character", ErrMalformed)
+	_, err := canonicalUser(u)
+	return err
+}
+
+// canonicalUser returns u in the form the login service stores and
+// compares names in (username.Canonical).
+func canonicalUser(u string) (string, error) {
+	c, err := username.Canonical(u)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return nil
+	return c, nil
 }
 
 // checkPassword accepts up to MaxPassword bytes without NUL, CR or LF, which

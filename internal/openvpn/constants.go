@@ -1,5 +1,7 @@
 package openvpn
 
+import "otpgate.dev/otpgate/internal/username"
+
 // Environment variables OpenVPN 2.6 gives its scripts (openvpn(8),
 // "Environmental Variables"), with OpenVPN's names.
 const (
@@ -69,8 +71,8 @@ const (
 	// MaxPassword is USER_PASS_LEN-1 of a PKCS#11 build such as Debian's
 	// (misc.h): OpenVPN refuses anything longer.
 	MaxPassword = 4095
-	// MaxUsername is otpgate's own limit: no real account name is longer.
-	MaxUsername = 256
+	// MaxUsername is otpgate's limit of every login name (username.MaxLen).
+	MaxUsername = username.MaxLen
 	// MaxCode bounds a one-time code or challenge response.
 	MaxCode = 64
 	// maxExtra keeps "INFO_PRE," plus the pending-auth EXTRA within
