@@ -16,6 +16,8 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"otpgate.dev/otpgate/internal/openvpn"
 )
 
 // Defaults for a fresh machine.
@@ -118,14 +120,15 @@ type RADIUSClient struct {
 type OpenVPN struct {
 	// Management is the interface's address: a unix socket path or
 	// host:port; empty disables the mode.
-	Management       string   `toml:"management"`
-	PasswordFile     string   `toml:"password_file"`
-	Style            string   `toml:"style"` // crtext (default), crv1, static, append, code
-	ChallengeTimeout Duration `toml:"challenge_timeout"`
+	Management       string           `toml:"management"`
+	PasswordFile     string           `toml:"password_file"`
+	Style            string           `toml:"style"` // crtext (default), crv1, static, append, code
+	ChallengeTimeout openvpn.Duration `toml:"challenge_timeout"`
 	// TokenKeyFile holds the key of otpgate's auth-token; empty turns
-	// auth tokens off. TokenLifetime bounds a token's life.
-	TokenKeyFile  string   `toml:"token_key_file"`
-	TokenLifetime Duration `toml:"token_lifetime"`
+	// auth tokens off. TokenLifetime bounds a token's life. The two
+	// durations take what the hooks' setenv knobs take: "12h" or "43200".
+	TokenKeyFile  string           `toml:"token_key_file"`
+	TokenLifetime openvpn.Duration `toml:"token_lifetime"`
 }
 
 // Duration is a time.Duration written as in Go ("90s", "15m", "1h30m").

@@ -206,3 +206,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenVPNDurations: [openvpn] durations take whole seconds too, as the
+// hooks' setenv knobs do, so that a value copied between them means the
+// same (issue 14 item 11).
+func TestOpenVPNDurations(t *testing.T) {
+	c, err := Parse([]byte("[openvpn]\ntoken_lifetime = \"43200\"\nchallenge_timeout = \"2m\"\n"))
+	if err != nil || c.OpenVPN.TokenLifetime.Duration != 12*time.Hour || c.OpenVPN.ChallengeTimeout.Duration != 2*time.Minute {
+		t.Fatalf("Parse = %+v, %v; want 12h and 2m", c, err)
+	}
+	if _, err := Parse([]byte("[openvpn]\ntoken_lifetime = \"12 hours\"\n")); err == nil || !strings.Contains(err.Error(), ":2: openvpn: \"12 hours\" is not a duration") {
+		t.Errorf("Parse(12 hours) = %v; want an error with its line", err)
+	}
+}

@@ -96,12 +96,12 @@ func ConfigFromEnv(env Env) (Config, error) {
 		}
 	}
 	if v, ok := env[EnvChallengeTimeout]; ok {
-		if c.ChallengeTimeout, err = parseSeconds(EnvChallengeTimeout, v); err != nil {
+		if c.ChallengeTimeout, err = parseKnob(EnvChallengeTimeout, v); err != nil {
 			return c, err
 		}
 	}
 	if v, ok := env[EnvTokenLifetime]; ok {
-		if c.TokenLifetime, err = parseSeconds(EnvTokenLifetime, v); err != nil {
+		if c.TokenLifetime, err = parseKnob(EnvTokenLifetime, v); err != nil {
 			return c, err
 		}
 	}
@@ -119,12 +119,46 @@ func ConfigFromEnv(env Env) (Config, error) {
 	return c, c.Validate()
 }
 
-func parseSeconds(name, v string) (time.Duration, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
-	if err != nil || n == 0 {
-		return 0, fmt.Errorf("openvpn: %s %q is not a positive whole number of seconds", name, v)
+// ParseDuration reads a duration knob: whole seconds ("43200"), as seed
+// 004's setenv knobs are written, or a Go duration ("12h", "90s"), as
+// otpgate.toml writes durations. Both forms are accepted in both places, so
+// that a value copied from one to the other means the same. It must be
+// positive and whole seconds.
+func ParseDuration(v string) (time.Duration, error) {
+	s := strings.TrimSpace(v)
+	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+		s += "s"
 	}
-	return time.Duration(n) * time.Second, nil
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("openvpn: %q is not a duration (accepted: whole seconds such as \"43200\", or a duration such as \"12h\")", v)
+	case d <= 0 || d%time.Second != 0:
+		return 0, fmt.Errorf("openvpn: %q is not a positive whole number of seconds", v)
+	}
+	return d, nil
+}
+
+func parseKnob(name, v string) (time.Duration, error) {
+	d, err := ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
+}
+
+// Duration is a duration of the OpenVPN front end in otpgate.toml
+// ([openvpn] challenge_timeout, token_lifetime), read by [ParseDuration].
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
 }
 
 // Validate reports whether c can be used.

@@ -28,13 +28,13 @@ const (
 // are those of the SparkLabs TOTP guide (seed 004); the otpgate ones are
 // otpgate's own.
 const (
-	EnvChallengeTimeout = "totpChallengeTimeout" // seconds, default 300
-	EnvChallengeText    = "totpChallengeText"    // default "Please enter your TOTP code"
-	EnvTokenDBPath      = "totpTokenDbPath"      // the store
-	EnvIssuerName       = "totpIssuerName"       // for enrolment, default "OpenVPN Server"
-	EnvStyle            = "otpgateStyle"         // crtext, crv1, static, append or code
-	EnvTokenKey         = "otpgateAuthTokenKey"  // key file of otpgate's auth tokens
-	EnvTokenLifetime    = "otpgateAuthTokenLifetime"
+	EnvChallengeTimeout = "totpChallengeTimeout"     // seconds or a duration (ParseDuration), default 300
+	EnvChallengeText    = "totpChallengeText"        // default "Please enter your TOTP code"
+	EnvTokenDBPath      = "totpTokenDbPath"          // the store
+	EnvIssuerName       = "totpIssuerName"           // for enrolment, default "OpenVPN Server"
+	EnvStyle            = "otpgateStyle"             // crtext, crv1, static, append or code
+	EnvTokenKey         = "otpgateAuthTokenKey"      // key file of otpgate's auth tokens
+	EnvTokenLifetime    = "otpgateAuthTokenLifetime" // seconds or a duration, default 12h
 )
 
 // Exit codes of --auth-user-pass-verify (ssl_verify.c verify_user_pass_script).
