@@ -69,6 +69,11 @@ func runImport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, r := range recs {
+		for _, w := range r.Warnings {
+			e.warnf("record %d: %s", r.Line, w)
+		}
+	}
 	a, err := openAdminForEnroll(e, sf)
 	if err != nil {
 		return err

@@ -54,7 +54,8 @@ const gaOptionList = "RATE_LIMIT, WINDOW_SIZE, DISALLOW_REUSE, TOTP_AUTH, HOTP_C
 // The secret is decoded as the module decodes it (spaces and '-' ignored, any
 // case, 0, 1 and 8 read as O, L and B), so that codes match. A TOTP Counter
 // is the highest step in DISALLOW_REUSE, and Drift is TIME_SKEW. Scratch
-// codes are checked but not imported: otpgate has no emergency codes.
+// codes are checked but not imported, since otpgate has no emergency codes
+// yet; the record's Warnings say how many were left out.
 // WINDOW_SIZE and RATE_LIMIT are server policy and are only checked.
 func ParseGoogleAuthenticator(r io.Reader) ([]Record, error) {
 	data, err := io.ReadAll(io.LimitReader(r, gaMaxSize+1))
@@ -76,7 +77,7 @@ func ParseGoogleAuthenticator(r io.Reader) ([]Record, error) {
 	if msg != "" {
 		return nil, lr.errorf("%s", msg)
 	}
-	opts, err := gaReadRest(lr)
+	opts, scratch, err := gaReadRest(lr)
 	if err != nil {
 		return nil, err
 	}
@@ -85,26 +86,39 @@ func ParseGoogleAuthenticator(r io.Reader) ([]Record, error) {
 		return nil, &Error{Format: gaFormat, Msg: msg}
 	}
 	rec.Secret, rec.Line = secret, 1
+	if scratch > 0 {
+		rec.Warnings = []string{fmt.Sprintf("%d scratch %s not imported: otpgate has no emergency codes yet, so %s will not log in",
+			scratch, plural(scratch, "code is", "codes are"), plural(scratch, "it", "they"))}
+	}
 	return []Record{rec}, nil
 }
 
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // gaReadRest reads the option and scratch code lines after the secret and
-// returns the options by name.
-func gaReadRest(lr *lineReader) (map[string]string, error) {
-	opts := map[string]string{}
+// returns the options by name and how many scratch codes there were.
+func gaReadRest(lr *lineReader) (map[string]string, int, error) {
+	opts, scratch := map[string]string{}, 0
 	for {
 		line, ok := lr.next()
 		if !ok {
-			return opts, lr.err()
+			return opts, scratch, lr.err()
 		}
 		switch {
 		case len(bytes.TrimSpace(line)) == 0:
 		case line[0] == '"':
 			if msg := gaOption(opts, string(line)); msg != "" {
-				return nil, lr.errorf("%s", msg)
+				return nil, 0, lr.errorf("%s", msg)
 			}
 		case !gaScratchCode(line):
-			return nil, lr.errorf("the line is neither an option (\" NAME VALUE) nor an 8-digit scratch code")
+			return nil, 0, lr.errorf("the line is neither an option (\" NAME VALUE) nor an 8-digit scratch code")
+		default:
+			scratch++
 		}
 	}
 }

@@ -90,6 +90,10 @@ type Record struct {
 	// Line is where the record starts in the source: its line number, or
 	// for a pickle or PSKC container its 1-based position.
 	Line int
+	// Warnings say what the source held for this token that is not
+	// imported, one sentence each, for the administrator: nothing is
+	// dropped without a word.
+	Warnings []string
 }
 
 // Error reports a malformed input. It never holds secret material.
