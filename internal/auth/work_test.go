@@ -147,7 +147,7 @@ type lab struct {
 	clock *time.Time
 }
 
-func newLab(t *testing.T, pol engine.Policy, cfg Config) *lab {
+func newLab(t testing.TB, pol engine.Policy, cfg Config) *lab {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -3,6 +3,8 @@ package openvpn
 import (
 	"context"
 	"encoding/base64"
+	"maps"
+	"strings"
 	"testing"
 
 	"otpgate.dev/otpgate/internal/auth"
@@ -150,6 +152,48 @@ func FuzzLogin(f *testing.F) {
 			if d.Verdict != Reject && !(d.Verdict == Accept && state == SessionAuthenticated) {
 				t.Errorf("Login(%q, %q, %q) in style %s = %v (%s); want reject", user, password, state, style, d.Verdict, d.Why)
 			}
+		}
+	})
+}
+
+// FuzzParseEnv: whatever the environment (entries NUL-separated, as in
+// /proc/PID/environ), ParseEnv keeps the last value of each name, no name
+// is empty or holds '=', the map round-trips, and what is read from it
+// (the source, the crtext support, the configuration, a login) never
+// panics.
+func FuzzParseEnv(f *testing.F) {
+	f.Add("username=alice\x00untrusted_ip=192.0.2.1\x00IV_SSO=webauth,crtext\x00script_type=user-pass-verify")
+	f.Add("a=1\x00a=2\x00=x\x00noequals\x00b==\x00" + EnvTokenLifetime + "=12h\x00" + EnvStyle + "=crv1")
+	f.Add("untrusted_ip6=2001:db8::1\x00session_state=Authenticated\x00password=SESS_ID_AT_x")
+	f.Fuzz(func(t *testing.T, s string) {
+		entries := strings.Split(s, "\x00")
+		env := ParseEnv(entries)
+		want := map[string]string{}
+		for _, kv := range entries {
+			if name, value, ok := strings.Cut(kv, "="); ok && name != "" {
+				want[name] = value
+			}
+		}
+		if len(env) != len(want) {
+			t.Fatalf("ParseEnv(%q) has %d names; want %d", entries, len(env), len(want))
+		}
+		var again []string
+		for name, value := range env {
+			if name == "" || strings.Contains(name, "=") || want[name] != value {
+				t.Fatalf("ParseEnv(%q)[%q] = %q; want %q", entries, name, value, want[name])
+			}
+			again = append(again, name+"="+value)
+		}
+		if round := ParseEnv(again); !maps.Equal(round, env) {
+			t.Fatalf("round trip of %q: %q", env, round)
+		}
+		_, _ = env.Source(), env.supportsCRText()
+		ConfigFromEnv(env)
+		a := &Authenticator{Service: &fakeService{fn: func(auth.Request) (auth.Response, error) { return auth.Response{}, nil }}, Config: DefaultConfig()}
+		// OpenVPN itself vouches for a session_state Authenticated token.
+		d := a.Login(context.Background(), LoginFromEnv(env, env.user(), env[EnvPassword]))
+		if d.Verdict == Accept && env[EnvSessionState] != SessionAuthenticated {
+			t.Fatalf("a service that accepts nothing let %q in", env)
 		}
 	})
 }
