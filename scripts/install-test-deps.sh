@@ -9,7 +9,7 @@ stoken sqlite3 zbar-tools
 pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev libyubikey-dev
 libpam0g-dev pamtester libpam-oath libpam-google-authenticator
 freeradius-utils libpam-radius-auth ocserv openconnect postgresql
-openvpn openssl iproute2 apache2-utils prometheus
+openvpn openssl iproute2 apache2-utils bsdutils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
 libstrongswan-standard-plugins passwd systemd"
 

@@ -35,6 +35,7 @@ const (
 	serveMgmtPassword = "e2e-management-password"
 	servePassword     = "e2e-primary-password"
 	serveChallenge    = "otpgate e2e: enter your code"
+	serveSessionEnded = "mgmt: session ended: its renegotiation was refused"
 )
 
 // rfc4226Key is the HOTP test key of RFC 4226 appendix D; `otpgate enroll
@@ -384,4 +385,41 @@ func TestServeReconnect(t *testing.T) {
 	}
 	s.wantMetrics(`otpgate_logins_total{result="accept"} 2`, `otpgate_logins_total{result="reject"} 0`)
 	s.terminate()
+}
+
+// TestServeDisabledMidSession: a user disabled with `otpgate disable` while
+// connected is refused at the next renegotiation, though the auth token is
+// valid, and the daemon ends the tunnel with client-kill: OpenVPN's
+// client-deny alone leaves the old key carrying it for the rest of the
+// transition window, 10 to 15 s (issue 14 item 13). The client sees the
+// server's restart; its next login is a full one, and refused.
+func TestServeDisabledMidSession(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	p := newServeProduct(l)
+	sock := l.path("server.sock")
+	l.startServer(append(l.serveServerConfig(sock), "reneg-sec 6")...)
+	s := l.serve(p, l.serveConfig(p, sock, openvpn.StyleCRText, fmt.Sprintf("token_key_file = %q", l.tokenKey()), `token_lifetime = "1h"`))
+	s.waitRecord(serveConnected, 1)
+
+	r := l.startHelper("disabled", aliceCRText(hotpCode(0)))
+	select {
+	case <-r.connected:
+	case err := <-r.errc:
+		t.Fatalf("client did not connect: %v", err)
+	case <-l.ctx.Done():
+		t.Fatal("client did not connect in time")
+	}
+	if out, err := p.command(l, "disable", "alice", "--db", p.db).CombinedOutput(); err != nil {
+		t.Fatalf("otpgate disable alice: %v\n%s", err, out)
+	}
+	s.waitRecord(serveSessionEnded, 1)
+	if !l.waitLog(r.p, "server-pushed-connection-reset") {
+		t.Errorf("the client never saw the server end its session")
+	}
+	l.wantServerLog("MANAGEMENT: CMD 'client-kill 0'")
+	rej := s.decisions("reject", mgmt.KindReauth)
+	if len(rej) == 0 || rej[0]["why"] != "the user was deleted or disabled since the session began" {
+		t.Errorf("REAUTH refusals = %v; want one for the disabled user", rej)
+	}
 }

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -83,9 +84,25 @@ func (ss *serverSession) respond(ev *ClientEvent, d openvpn.Decision) {
 	}
 	if d.Verdict == openvpn.Reject {
 		log.Warn("mgmt: reject", "why", d.Why)
+		if ev.Kind == KindReauth {
+			ss.kill(log, ev)
+		}
 		return
 	}
 	log.Info("mgmt: "+d.Verdict.String(), "why", d.Why)
+}
+
+// kill ends the session of a client whose renegotiation was refused (its
+// user was disabled or deleted, its token expired). client-deny only fails
+// the new key: the old one carries the tunnel until the transition window
+// ends, 10 to 15 s later. client-kill ends it now; the client is told to
+// restart (RESTART), and its next login is a full one.
+func (ss *serverSession) kill(log *slog.Logger, ev *ClientEvent) {
+	if err := ss.command(fmt.Sprintf("client-kill %d", ev.CID)); err != nil {
+		log.Error("mgmt: cannot end the session of a refused renegotiation", "err", err)
+		return
+	}
+	log.Info("mgmt: session ended: its renegotiation was refused")
 }
 
 // commandFor returns the command that carries out d for ev.

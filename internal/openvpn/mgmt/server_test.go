@@ -96,6 +96,24 @@ func TestServerStatic(t *testing.T) {
 	f.expect(`client-deny 2 1 "otpgate: authentication failed"`)
 }
 
+// TestServerReauthRefusedKills: a refused renegotiation is denied and its
+// session ended at once with client-kill, where client-deny alone leaves
+// the tunnel up on the old key for the rest of the transition window.
+func TestServerReauthRefusedKills(t *testing.T) {
+	f := serve(t, newServer(t, &testService{}))
+	f.send(connect("REAUTH", 4, 2, "username=alice", "password="+authtoken.Prefix+"forged")...)
+	f.expect(`client-deny 4 2 "otpgate: authentication failed"`)
+	f.send("SUCCESS: client-deny command succeeded")
+	f.expect("client-kill 4")
+	f.send("SUCCESS: client-kill command succeeded")
+	// A refused first login has no session to end.
+	f.send(connect("CONNECT", 5, 1, "username=alice", "password="+openvpn.FormatSCRV1("secret", "000000"))...)
+	f.expect(`client-deny 5 1 "otpgate: authentication failed"`)
+	f.send("SUCCESS: client-deny command succeeded")
+	f.send(connect("CONNECT", 6, 1, "username=alice")...)
+	f.expect(`client-deny 6 1 "otpgate: authentication failed"`)
+}
+
 func TestServerCRText(t *testing.T) {
 	f := serve(t, newServer(t, &testService{}))
 	f.send(connect("CONNECT", 0, 1, "username=alice", "password=secret", "IV_SSO=openurl,crtext")...)
