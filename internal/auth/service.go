@@ -18,9 +18,9 @@ const (
 	DefaultPrompt       = "Please enter your TOTP code"
 )
 
-// DefaultClientLimit is the limit of one client address: the 21st failed
-// login within 15 minutes of the one before locks the address out for 15
-// minutes, whichever users the logins were for.
+// DefaultClientLimit is the limit of one client address: the 20th failed
+// login, each within 15 minutes of the one before, locks the address out
+// for 15 minutes, whichever users the logins were for.
 var DefaultClientLimit = store.LoginLimit{MaxFailures: 20, Remember: 15 * time.Minute, LockFor: 15 * time.Minute}
 
 // Verifier is the part of the engine the service uses.

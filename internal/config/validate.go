@@ -71,7 +71,7 @@ func (c *Config) checkPolicy() error {
 		{"policy.totp_forward", p.TOTPForward, 0, 100, "time steps"},
 		{"policy.max_failures", p.MaxFailures, 0, 1000, "failures before a lock; 0 locks at the first"},
 		{"policy.resync_window", p.ResyncWindow, 1, 100000, "counters or steps"},
-		{"policy.client_max_failures", p.ClientMaxFailures, 0, 1000000, "failed logins of one client before a lock; 0 locks at the first"},
+		{"policy.client_max_failures", p.ClientMaxFailures, 0, 1000000, "the failed login of one client that locks it; 0 and 1 lock at the first"},
 	}
 	for _, r := range ranges {
 		if r.v != nil && (*r.v < r.lo || *r.v > r.hi) {

@@ -8,9 +8,9 @@ import (
 // LoginLimit is how [LoginFailures.RecordLoginFailure] counts the failures
 // of one subject and when it locks it.
 type LoginLimit struct {
-	// MaxFailures is how many failures a subject may have; the next one
-	// locks it (0 locks at the first), and each failure while locked
-	// restarts the lock.
+	// MaxFailures is the failure at which a subject is locked, as
+	// engine.Policy.MaxFailures is a token's (0 and 1 lock at the first);
+	// each failure while locked restarts the lock.
 	MaxFailures int
 	// Remember is how long a subject's count is kept after its last
 	// failure; later, the next failure counts from 1 again. It must be

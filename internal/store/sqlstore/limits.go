@@ -18,9 +18,9 @@ const (
 	VALUES ($1, 1, $7, $8)
 	ON CONFLICT (subject) DO UPDATE SET
 	failures = CASE WHEN f.expires <= $2 THEN 1 ELSE f.failures + 1 END,
-	locked_until = CASE WHEN (CASE WHEN f.expires <= $2 THEN 1 ELSE f.failures + 1 END) > $3 THEN $4
+	locked_until = CASE WHEN (CASE WHEN f.expires <= $2 THEN 1 ELSE f.failures + 1 END) >= $3 THEN $4
 		WHEN f.expires <= $2 THEN NULL ELSE f.locked_until END,
-	expires = CASE WHEN (CASE WHEN f.expires <= $2 THEN 1 ELSE f.failures + 1 END) > $3 THEN $6
+	expires = CASE WHEN (CASE WHEN f.expires <= $2 THEN 1 ELSE f.failures + 1 END) >= $3 THEN $6
 		WHEN f.expires > $5 AND f.expires > $2 THEN f.expires ELSE $5 END
 	RETURNING failures, locked_until`
 	SelectLoginFailure = `SELECT failures, locked_until, expires FROM login_failures WHERE subject = $1`
@@ -33,7 +33,7 @@ func LoginFailureArgs(subject string, now time.Time, l store.LoginLimit) []any {
 	lockUntil, remember := now.Add(l.LockFor), now.Add(l.Remember)
 	later := max(Nanos(lockUntil), Nanos(remember))
 	first, firstExpires := any(nil), Nanos(remember)
-	if l.MaxFailures < 1 {
+	if l.MaxFailures <= 1 {
 		first, firstExpires = Nanos(lockUntil), later
 	}
 	return []any{subject, Nanos(now), l.MaxFailures, Nanos(lockUntil), Nanos(remember), later, first, firstExpires}

@@ -8,7 +8,7 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 )
 
-// limit is the suite's login limit: the fourth failure within a minute
+// limit is the suite's login limit: the third failure within a minute
 // locks for five.
 var limit = store.LoginLimit{MaxFailures: 3, Remember: time.Minute, LockFor: 5 * time.Minute}
 
@@ -30,23 +30,23 @@ func loginFailure(t *testing.T, s store.Store, subject string, now time.Time) st
 	return f
 }
 
-// testLoginFailures: failures count up to the limit, the next one locks
-// for LockFor and each one while locked restarts the lock; a count not
+// testLoginFailures: failures count up to the limit, which locks for
+// LockFor, and each one while locked restarts the lock; a count not
 // added to for Remember is forgotten; subjects are apart.
 func testLoginFailures(t *testing.T, s store.Store) {
 	if f := loginFailure(t, s, "client:192.0.2.1", t0); f != (store.Failure{}) {
 		t.Fatalf("LoginFailure(unknown) = %+v; want zero", f)
 	}
 	now := t0
-	for i := 1; i <= limit.MaxFailures; i++ {
+	for i := 1; i < limit.MaxFailures; i++ {
 		if f := recordLogin(t, s, "client:192.0.2.1", now, limit); f.Failures != i || !f.LockedUntil.IsZero() {
 			t.Fatalf("failure %d = %+v; want count %d, not locked", i, f, i)
 		}
 		now = now.Add(50 * time.Second) // within Remember of the last one
 	}
 	f := recordLogin(t, s, "client:192.0.2.1", now, limit)
-	if want := now.Add(limit.LockFor); f.Failures != limit.MaxFailures+1 || !f.LockedUntil.Equal(want) {
-		t.Fatalf("failure past the limit = %+v; want locked until %v", f, want)
+	if want := now.Add(limit.LockFor); f.Failures != limit.MaxFailures || !f.LockedUntil.Equal(want) {
+		t.Fatalf("failure at the limit = %+v; want locked until %v", f, want)
 	}
 	if got := loginFailure(t, s, "client:192.0.2.1", now); got != f {
 		t.Errorf("LoginFailure = %+v; want what RecordLoginFailure returned, %+v", got, f)
@@ -67,11 +67,12 @@ func testLoginFailures(t *testing.T, s store.Store) {
 	}
 }
 
-// testLoginFailuresLockAtFirst: MaxFailures 0 locks at the first failure,
-// of a new subject and of a forgotten one alike.
+// testLoginFailuresLockAtFirst: MaxFailures 0 and 1 lock at the first
+// failure, of a new subject and of a forgotten one alike.
 func testLoginFailuresLockAtFirst(t *testing.T, s store.Store) {
 	l := store.LoginLimit{MaxFailures: 0, Remember: time.Second, LockFor: time.Hour}
-	for _, now := range []time.Time{t0, t0.Add(2 * time.Hour)} {
+	for i, now := range []time.Time{t0, t0.Add(2 * time.Hour), t0.Add(4 * time.Hour)} {
+		l.MaxFailures = min(i, 1)
 		if f := recordLogin(t, s, "user:mallory", now, l); f.Failures != 1 || !f.LockedUntil.Equal(now.Add(time.Hour)) {
 			t.Errorf("first failure at %v = %+v; want locked for an hour", now, f)
 		}
@@ -143,8 +144,8 @@ func testLoginFailuresRace(t *testing.T, s store.Store) {
 			t.Errorf("two concurrent RecordLoginFailure calls both returned Failures = %d", f.Failures)
 		}
 		seen[f.Failures] = true
-		if locked := !f.LockedUntil.IsZero(); locked != (f.Failures > 10) {
-			t.Errorf("RecordLoginFailure returned Failures %d with LockedUntil %v; want locked iff > 10", f.Failures, f.LockedUntil)
+		if locked := !f.LockedUntil.IsZero(); locked != (f.Failures >= 10) {
+			t.Errorf("RecordLoginFailure returned Failures %d with LockedUntil %v; want locked from the 10th", f.Failures, f.LockedUntil)
 		}
 	})
 	if f := loginFailure(t, s, "client:198.51.100.7", t0); f.Failures != racers {
