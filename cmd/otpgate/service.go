@@ -28,6 +28,7 @@ func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, f
 		return nil, nil, err
 	}
 	c.auth.Primary = chk
+	c.auth.ClientLimit = s.Config.Policy.ClientLimit()
 	eng := engine.New(h.Store, h.Box, s.Policy(), e.now)
 	return auth.New(c.auth, eng, h.Store, e.now), h.Close, nil
 }
