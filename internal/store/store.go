@@ -145,6 +145,8 @@ type Failure struct {
 // safe for concurrent use by many goroutines, processes and (PostgreSQL)
 // nodes. Methods that change a row change it atomically.
 type Store interface {
+	APIKeys
+
 	CreateUser(ctx context.Context, name string) (User, error) // ErrExists
 	User(ctx context.Context, name string) (User, error)       // ErrNotFound
 	Users(ctx context.Context) ([]User, error)                 // ordered by Name

@@ -61,6 +61,10 @@ func Run(t *testing.T, open Opener) {
 		{"LoginFailuresRace", testLoginFailuresRace},
 		{"Import", testImport},
 		{"ImportAllOrNothing", testImportAllOrNothing},
+		{"APIKeys", testAPIKeys},
+		{"APIKeyDefaults", testAPIKeyDefaults},
+		{"RevokeAPIKey", testRevokeAPIKey},
+		{"RevokeAPIKeyRace", testRevokeAPIKeyRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
