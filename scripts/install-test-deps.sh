@@ -11,7 +11,8 @@ libpam0g-dev pamtester libpam-oath libpam-google-authenticator
 freeradius-utils libpam-radius-auth ocserv openconnect postgresql
 openvpn openssl iproute2 apache2-utils bsdutils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
-libstrongswan-standard-plugins passwd systemd"
+libstrongswan-standard-plugins passwd systemd
+curl libpam-yubico"
 
 missing=""
 for p in $PKGS; do
