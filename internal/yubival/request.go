@@ -27,11 +27,17 @@ type Request struct {
 	// ID is the client's id, in decimal without leading zeros.
 	ID string
 	// OTP is as the client sent it; the response echoes it unchanged.
-	OTP       string
-	Nonce     string
-	Timestamp bool   // timestamp=1: answer with the key's counters
-	SL        string // "" (the server decides), "0" to "100", "fast" or "secure"
-	Timeout   int    // seconds; 0 when absent (the server decides)
+	OTP   string
+	Nonce string
+	// SL is "" (the server decides), "0" to "100", "fast" or "secure".
+	// otpgate's answers are always fully in sync (SyncLevel), so it only
+	// checks the value.
+	SL string
+	// Timeout is in seconds, 0 when absent; otpgate answers within its own
+	// timeouts, so it only checks the value. timestamp=1, which asks for
+	// the key's counters, is accepted and not answered: the counters stay
+	// in the engine.
+	Timeout int
 	// H is the request's signature; "" for an unsigned request.
 	H string
 
@@ -70,7 +76,7 @@ func ParseRequest(q url.Values) (Request, error) {
 		params[k] = vs[0]
 	}
 	r := Request{params: params, OTP: params[ParamOTP], Nonce: params[ParamNonce], H: params[ParamH], SL: params[ParamSL]}
-	for _, step := range []func(*Request) error{parseID, parseNonce, parseSL, parseTimeout, parseTimestamp, parseOTP} {
+	for _, step := range []func(*Request) error{parseID, parseNonce, parseSL, parseTimeout, parseOTP} {
 		if err := step(&r); err != nil {
 			return Request{}, err
 		}
@@ -124,13 +130,6 @@ func parseTimeout(r *Request) error {
 		return fail(MissingParameter, "timeout %q is not a number of seconds (accepted: 0 to 3600)", t)
 	}
 	r.Timeout = n
-	return nil
-}
-
-// parseTimestamp reads timestamp: 1 asks for the counters, and the protocol
-// says nothing else means anything, so any other value is ignored.
-func parseTimestamp(r *Request) error {
-	r.Timestamp = r.params[ParamTimestamp] == "1"
 	return nil
 }
 

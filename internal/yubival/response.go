@@ -21,16 +21,6 @@ type Response struct {
 	// SL is the sync level reached, sent with every answer to a request
 	// with a readable OTP; negative leaves it out.
 	SL int
-	// Counters, when set, are the YubiKey's counters from the OTP, sent on
-	// success when the request asked for them (timestamp=1).
-	Counters *Counters
-}
-
-// Counters are the fields of a decrypted OTP that timestamp=1 asks for.
-type Counters struct {
-	Timestamp      uint32 // the key's 24-bit 8 Hz timestamp
-	SessionCounter int    // the usage counter (power-ups)
-	SessionUse     int    // presses since power-up
 }
 
 // For returns the response to r with status at now: the OTP and nonce
@@ -71,11 +61,6 @@ func (r *Response) params() ([]string, map[string]string) {
 	}
 	if r.SL >= 0 && r.OTP != "" {
 		add(ParamSL, strconv.Itoa(r.SL))
-	}
-	if c := r.Counters; c != nil {
-		add(ParamTimestamp, strconv.FormatUint(uint64(c.Timestamp), 10))
-		add(ParamSessionCounter, strconv.Itoa(c.SessionCounter))
-		add(ParamSessionUse, strconv.Itoa(c.SessionUse))
 	}
 	add(ParamStatus, string(r.Status))
 	return names, p
