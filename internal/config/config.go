@@ -41,6 +41,7 @@ type Config struct {
 	Policy  Policy  `toml:"policy"`
 	Auth    Auth    `toml:"auth"`
 	HTTP    HTTP    `toml:"http"`
+	Web     Web     `toml:"web"`
 	RADIUS  RADIUS  `toml:"radius"`
 	OpenVPN OpenVPN `toml:"openvpn"`
 }
@@ -155,6 +156,7 @@ func Default() *Config {
 	return &Config{
 		Log:    Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		HTTP:   HTTP{Listen: DefaultHTTPListen},
+		Web:    defaultWeb(),
 		RADIUS: RADIUS{Listen: DefaultRADIUSListen},
 		Auth:   Auth{Primary: "none"},
 	}
