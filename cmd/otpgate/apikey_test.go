@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"otpgate.dev/otpgate/internal/apikey"
+	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/store/sqlite"
 )
 
 func TestAPIKeyCommands(t *testing.T) {
@@ -80,5 +86,28 @@ func TestAPIKeyUsage(t *testing.T) {
 	}
 	if r := mustRun(t, "", "apikey", "--help"); !strings.Contains(r.stdout, "otpgate apikey create --scope") {
 		t.Errorf("apikey --help = %q", r.stdout)
+	}
+}
+
+// otpgate rekey reseals the Yubico clients' keys with the tokens' secrets:
+// after it, the client's key opens under the new master key alone.
+func TestAPIKeyRekey(t *testing.T) {
+	f, db := adminDB(t)
+	mustRun(t, "", "enroll", "alice", f, db)
+	r := mustRun(t, "", "apikey", "create", "--yubico", f, db)
+	want, _ := base64.StdEncoding.DecodeString(field(r.stdout, "key:"))
+	mustRun(t, "", "rekey", f, db)
+	box, err := secretbox.Load(filepath.Join(filepath.Dir(db), "master.key"))
+	if err != nil || box.Rotating() {
+		t.Fatalf("master key after rekey: %v, rotating %v", err, box != nil && box.Rotating())
+	}
+	st, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err := apikey.New(st, box, time.Now).YubicoKey(t.Context(), field(r.stdout, "id:"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("YubicoKey() after rekey = %x, %v; want %x", got, err, want)
 	}
 }

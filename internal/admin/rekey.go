@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"otpgate.dev/otpgate/internal/apikey"
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/site"
@@ -12,9 +14,10 @@ import (
 )
 
 // Rekey rotates the master key of s: a new random key file, every token
-// secret resealed under it in one transaction, then the old key removed. An
-// interrupted rotation (the old key still beside the new one) is finished
-// instead of starting another. It returns how many tokens were resealed.
+// secret resealed under it in one transaction, then the HTTPS front end's
+// Yubico client keys, then the old key removed. An interrupted rotation
+// (the old key still beside the new one) is finished instead of starting
+// another. It returns how many tokens were resealed.
 func Rekey(ctx context.Context, s *site.Site) (int, error) {
 	h, err := s.Open(ctx, site.MustExist)
 	if err != nil {
@@ -34,6 +37,9 @@ func Rekey(ctx context.Context, s *site.Site) (int, error) {
 		n++
 		return resealToken(box, t)
 	})
+	if err == nil {
+		_, err = apikey.New(st, box, time.Now).Reseal(ctx)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("admin: reseal (the old key is kept beside the new one; run rekey again): %w", err)
 	}

@@ -82,3 +82,29 @@ func (m *Manager) YubicoKey(ctx context.Context, id string) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// Reseal seals every Yubico client's key, revoked ones too, under the key
+// box seals with: the step of a master-key rotation after the tokens'
+// (package admin's Rekey), while box still opens the old key. It returns
+// how many it resealed.
+func (m *Manager) Reseal(ctx context.Context) (int, error) {
+	ks, err := m.st.APIKeys(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("apikey: reseal: %w", err)
+	}
+	n := 0
+	for _, k := range ks {
+		if k.Kind != store.YubicoClient {
+			continue
+		}
+		sealed, err := m.box.Reseal(k.Secret, secretbox.AAD(k.ID, yubicoColumn))
+		if err != nil {
+			return n, fmt.Errorf("apikey: reseal Yubico client %s: %w", k.ID, err)
+		}
+		if err := m.st.SetAPIKeySecret(ctx, k.ID, sealed); err != nil {
+			return n, fmt.Errorf("apikey: reseal: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}

@@ -45,4 +45,7 @@ type APIKeys interface {
 	// RevokeAPIKey sets Revoked = now on a key that is not revoked yet; an
 	// unknown or already revoked key is ErrNotFound.
 	RevokeAPIKey(ctx context.Context, id string, now time.Time) error
+	// SetAPIKeySecret replaces the key's Secret, for a master-key rotation
+	// that reseals a Yubico client's key. An unknown key is ErrNotFound.
+	SetAPIKeySecret(ctx context.Context, id string, secret []byte) error
 }

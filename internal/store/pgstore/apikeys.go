@@ -61,3 +61,15 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, now time.Time) erro
 	}
 	return nil
 }
+
+// SetAPIKeySecret replaces the key's Secret; ErrNotFound if it is unknown.
+func (s *Store) SetAPIKeySecret(ctx context.Context, id string, secret []byte) error {
+	tag, err := s.pool.Exec(ctx, sqlstore.SetAPIKeySecret, id, secret)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return s.fail(fmt.Sprintf("set the secret of API key %q", id), err)
+	}
+	return nil
+}

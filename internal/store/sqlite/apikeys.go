@@ -73,3 +73,14 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, now time.Time) erro
 	}
 	return nil
 }
+
+// SetAPIKeySecret replaces the key's Secret; ErrNotFound if it is unknown.
+func (s *Store) SetAPIKeySecret(ctx context.Context, id string, secret []byte) error {
+	err := s.write(ctx, func(w *writer) error {
+		return mustChange(w.exec(sqlstore.SetAPIKeySecret, id, secret))
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: set the secret of API key %q: %w", id, err)
+	}
+	return nil
+}

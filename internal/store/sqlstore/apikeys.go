@@ -9,11 +9,12 @@ import (
 
 // The statements of store.APIKeys.
 const (
-	APIKeyColumns = `id, kind, scope, name, secret, created, revoked`
-	InsertAPIKey  = `INSERT INTO api_keys (` + APIKeyColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
-	SelectAPIKey  = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE id = $1`
-	SelectAPIKeys = `SELECT ` + APIKeyColumns + ` FROM api_keys ORDER BY created, id`
-	RevokeAPIKey  = `UPDATE api_keys SET revoked = $2 WHERE id = $1 AND revoked IS NULL`
+	APIKeyColumns   = `id, kind, scope, name, secret, created, revoked`
+	InsertAPIKey    = `INSERT INTO api_keys (` + APIKeyColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	SelectAPIKey    = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE id = $1`
+	SelectAPIKeys   = `SELECT ` + APIKeyColumns + ` FROM api_keys ORDER BY created, id`
+	RevokeAPIKey    = `UPDATE api_keys SET revoked = $2 WHERE id = $1 AND revoked IS NULL`
+	SetAPIKeySecret = `UPDATE api_keys SET secret = $2 WHERE id = $1`
 )
 
 // PrepareAPIKey checks k before an insert and sets a zero Created to now.

@@ -89,6 +89,22 @@ func testRevokeAPIKey(t *testing.T, s store.Store) {
 	}
 }
 
+func testSetAPIKeySecret(t *testing.T, s store.Store) {
+	k := store.APIKey{ID: "7", Kind: store.YubicoClient, Scope: "verify", Secret: []byte{1, 2}, Created: t0}
+	if err := s.AddAPIKey(ctx(t), &k); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAPIKeySecret(ctx(t), "7", []byte{3, 4, 5}); err != nil {
+		t.Fatalf("SetAPIKeySecret() = %v", err)
+	}
+	if got, err := s.APIKey(ctx(t), "7"); err != nil || !bytes.Equal(got.Secret, []byte{3, 4, 5}) || !got.Created.Equal(t0) {
+		t.Errorf("APIKey() after SetAPIKeySecret = %+v, %v; want the new secret and nothing else changed", got, err)
+	}
+	if err := s.SetAPIKeySecret(ctx(t), "8", []byte{1}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetAPIKeySecret(unknown) = %v; want ErrNotFound", err)
+	}
+}
+
 // Of many revocations of one key at once, exactly one succeeds.
 func testRevokeAPIKeyRace(t *testing.T, s store.Store) {
 	k := store.APIKey{ID: "krace", Kind: store.BearerKey, Scope: "verify", Secret: []byte{1}}

@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"APIKeyDefaults", testAPIKeyDefaults},
 		{"RevokeAPIKey", testRevokeAPIKey},
 		{"RevokeAPIKeyRace", testRevokeAPIKeyRace},
+		{"SetAPIKeySecret", testSetAPIKeySecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
