@@ -28,7 +28,7 @@ type daemonProc struct {
 	logs         chan map[string]any
 	exited       chan struct{} // closed when the process has exited
 	exitErr      error
-	logText      *bytes.Buffer
+	logText      *testpeer.Buffer
 }
 
 // startServe runs otpgate serve with cfg (a TOML text) and waits until it
@@ -47,7 +47,7 @@ func startServe(t *testing.T, dir, cfg string) *daemonProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemonProc{cmd: cmd, logs: make(chan map[string]any, 100), exited: make(chan struct{}), logText: new(bytes.Buffer)}
+	d := &daemonProc{cmd: cmd, logs: make(chan map[string]any, 100), exited: make(chan struct{}), logText: new(testpeer.Buffer)}
 	go d.readLog(stderr)
 	t.Cleanup(func() {
 		cmd.Process.Kill()

@@ -42,6 +42,7 @@ import (
 	"otpgate.dev/otpgate/internal/radius"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/web"
 )
 
 // Timing of the daemon's housekeeping.
@@ -80,6 +81,7 @@ type Daemon struct {
 	rad     *radius.Server
 	radConn net.PacketConn
 	httpLn  net.Listener
+	web     *web.Server
 	mgmt    *mgmt.Server
 
 	reloadMu                sync.Mutex
@@ -109,6 +111,9 @@ func New(ctx context.Context, s *site.Site, opts Options) (_ *Daemon, err error)
 		return nil, err
 	}
 	if err := d.bindHTTP(d.cfg); err != nil {
+		return nil, err
+	}
+	if err := d.bindWeb(d.cfg); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -238,12 +243,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		})
 	}
+	if d.web != nil {
+		wg.Go(func() {
+			if err := d.web.Serve(); err != nil {
+				errc <- err
+			}
+		})
+	}
 	if d.mgmt != nil {
 		wg.Go(func() { d.mgmt.Run(ctx) })
 	}
 	wg.Go(func() { d.purge(ctx) })
 	d.log.Info("otpgate serve: ready", "db", site.Redact(d.site.DB), "key", d.keys.current().Fingerprint(), "radius", addrString(d.RADIUSAddr()),
-		"http", addrString(d.HTTPAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
+		"http", addrString(d.HTTPAddr()), "web", addrString(d.WebAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
 
 	var err error
 	select {
@@ -270,6 +282,9 @@ func (d *Daemon) shutdown(hs *http.Server) {
 	if hs != nil {
 		hs.Shutdown(ctx)
 	}
+	if d.web != nil {
+		d.web.Shutdown(ctx)
+	}
 }
 
 func (d *Daemon) close() {
@@ -278,6 +293,9 @@ func (d *Daemon) close() {
 	}
 	if d.httpLn != nil {
 		d.httpLn.Close()
+	}
+	if d.web != nil {
+		d.web.Close()
 	}
 	if d.st != nil { // the audit file's tee closes the store it wraps
 		if err := d.st.Close(); err != nil {
@@ -341,7 +359,9 @@ func (d *Daemon) pruneAudit(ctx context.Context) {
 // Reload reads a configuration with load and applies its RADIUS clients,
 // policy and login settings. What needs a restart (the store, listen
 // addresses, the OpenVPN management mode) is compared and reported in the
-// log, never half-applied. On error nothing changes.
+// log, never half-applied. On error nothing changes. Then [web]'s
+// certificate files are read again: a pair that does not load keeps the
+// certificate in use, and is counted and returned as a failed reload.
 func (d *Daemon) Reload(load func() (*config.Config, error)) error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
@@ -356,6 +376,10 @@ func (d *Daemon) Reload(load func() (*config.Config, error)) error {
 	}
 	d.reloads.Add(1)
 	d.log.Info("reload: configuration applied", "radius_clients", len(cfg.RADIUS.Clients))
+	if err := d.reloadCertificate(); err != nil {
+		d.reloadFailures.Add(1)
+		return err
+	}
 	return nil
 }
 
@@ -399,6 +423,9 @@ func restartOnly(old, new *config.Config) []string {
 	}
 	if old.OpenVPN != new.OpenVPN {
 		c = append(c, "openvpn")
+	}
+	if webChanged(old.Web, new.Web) {
+		c = append(c, "web")
 	}
 	oldLog, newLog := old.Log, new.Log
 	oldLog.AuditRetention, newLog.AuditRetention = config.Duration{}, config.Duration{} // reloadable

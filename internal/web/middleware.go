@@ -60,9 +60,10 @@ func (s *status) Write(b []byte) (int, error) {
 
 func (s *status) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// accessLog finds the client's address and logs one line a request. The
-// query is left out: whatever a client put there (a key, a code) stays out
-// of the log.
+// accessLog finds the client's address and logs one line a request: the
+// method, the path, the status, what the handler decided, the key's ID, the
+// client and the time taken. The query is left out: whatever a client put
+// there (a key, a code) stays out of the log.
 func (s *Server) accessLog(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -72,7 +73,7 @@ func (s *Server) accessLog(h http.Handler) http.Handler {
 		if sw.code == 0 {
 			sw.code = http.StatusOK
 		}
-		s.log.Info("web: request", "method", r.Method, "path", r.URL.Path, "status", sw.code,
+		s.log.Info("web: request", "method", r.Method, "path", r.URL.Path, "status", sw.code, "result", info.Result,
 			"key", info.KeyID, "source", info.Source.String(), "ms", time.Since(start).Milliseconds())
 	})
 }

@@ -18,6 +18,9 @@ type Info struct {
 	KeyID string
 	// Scope is the authenticated key's scope.
 	Scope string
+	// Result is what the handler decided, for the access log: a login's
+	// "accept" or "reject", a Yubico status. Never why.
+	Result string
 }
 
 type infoKey struct{}

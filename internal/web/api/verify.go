@@ -58,7 +58,9 @@ func (h verifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusServiceUnavailable, "the login service failed; refuse the login and try again later")
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, answer(resp))
+	a := answer(resp)
+	web.RequestInfo(r).Result = a.Result
+	web.WriteJSON(w, http.StatusOK, a)
 }
 
 // login maps the fields given onto a login style: password and code

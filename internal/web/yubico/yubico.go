@@ -68,7 +68,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := yubival.ParseRequest(r.URL.Query())
 	if err != nil {
-		h.answer(w, &req, yubival.ErrorStatus(err), nil)
+		h.answer(w, r, &req, yubival.ErrorStatus(err), nil)
 		return
 	}
 	web.RequestInfo(r).KeyID = req.ID
@@ -79,11 +79,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := h.Clients.YubicoKey(r.Context(), req.ID)
 	if err != nil {
-		h.answer(w, &req, h.clientFailure(err), nil)
+		h.answer(w, r, &req, h.clientFailure(err), nil)
 		return
 	}
 	defer clear(key)
-	h.answer(w, &req, h.verify(r, &req, key), key)
+	h.answer(w, r, &req, h.verify(r, &req, key), key)
 }
 
 func (h *Handler) clientFailure(err error) yubival.Status {
@@ -126,8 +126,9 @@ func status(resp auth.Response) yubival.Status {
 	return yubival.BadOTP
 }
 
-// answer writes the signed response.
-func (h *Handler) answer(w http.ResponseWriter, req *yubival.Request, s yubival.Status, key []byte) {
+// answer writes the signed response, and its status to the access log.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, req *yubival.Request, s yubival.Status, key []byte) {
+	web.RequestInfo(r).Result = string(s)
 	resp := yubival.For(req, s, h.Now())
 	w.Header().Set("Content-Type", "text/plain; charset=us-ascii")
 	w.Write(resp.Encode(key))
