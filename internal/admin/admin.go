@@ -27,6 +27,10 @@ const Actor = "admin-cli"
 // ErrNoUser is returned for a user the store does not know.
 var ErrNoUser = errors.New("admin: no such user")
 
+// ErrNoToken is returned for a token ID the store does not know, or that
+// belongs to another user than the one named.
+var ErrNoToken = errors.New("admin: no token")
+
 // Admin runs admin operations on one store. It is not meant for concurrent
 // use by several goroutines, though the store itself would allow it.
 type Admin struct {
@@ -34,12 +38,24 @@ type Admin struct {
 	box *secretbox.Box
 	eng *engine.Engine
 	now func() time.Time
+	// actor and source are who acts, for the audit trail: Actor and none
+	// for the command line, the HTTPS front end and its caller for the
+	// admin API.
+	actor, source string
 }
 
 // New returns an Admin on the opened site h, whose logins (verify, resync)
 // follow pol. It owns h: Close closes it. now is the clock.
 func New(h *site.Handle, pol engine.Policy, now func() time.Time) *Admin {
-	return &Admin{st: h.Store, box: h.Box, eng: engine.New(h.Store, h.Box, pol, now), now: now}
+	return &Admin{st: h.Store, box: h.Box, eng: engine.New(h.Store, h.Box, pol, now), now: now, actor: Actor}
+}
+
+// As returns a copy of a whose changes are audited as made by actor from
+// source (the admin API's front end and caller).
+func (a *Admin) As(actor, source string) *Admin {
+	b := *a
+	b.actor, b.source = actor, source
+	return &b
 }
 
 // Close releases the store.
@@ -51,7 +67,7 @@ func (a *Admin) tokens(ctx context.Context, user, tokenID string) ([]store.Token
 	if tokenID != "" {
 		t, err := a.st.Token(ctx, tokenID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && user != "" && t.User != user) {
-			return nil, fmt.Errorf("admin: no token %q%s", tokenID, ofUser(user))
+			return nil, fmt.Errorf("%w %q%s", ErrNoToken, tokenID, ofUser(user))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("admin: %w", err)
@@ -89,7 +105,7 @@ func (a *Admin) user(ctx context.Context, name string) (store.User, error) {
 // audit records an admin change made outside the engine.
 func (a *Admin) audit(ctx context.Context, action, user, tokenID string) error {
 	err := a.st.AppendAudit(ctx, store.AuditEvent{
-		Time: a.now(), Actor: Actor, Action: action, User: user, TokenID: tokenID, Result: "ok",
+		Time: a.now(), Actor: a.actor, Action: action, User: user, TokenID: tokenID, Result: "ok", Source: a.source,
 	})
 	if err != nil {
 		return fmt.Errorf("admin: audit %s of user %q: %w", action, user, err)

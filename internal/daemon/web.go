@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"slices"
 
+	"otpgate.dev/otpgate/internal/admin"
 	"otpgate.dev/otpgate/internal/apikey"
 	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/web"
 	"otpgate.dev/otpgate/internal/web/api"
 	"otpgate.dev/otpgate/internal/web/yubico"
@@ -25,10 +27,22 @@ func (d *Daemon) bindWeb(cfg *config.Config) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(api.Config{Auth: auth, Service: d.svc}))
+	mux.Handle("/api/v1/", api.New(api.Config{Auth: auth, Service: d.svc, Admin: d.admin, Trail: d.st,
+		Issuer: site.ProcessEnv().Issuer(), Now: d.now}))
 	mux.Handle(yubico.Path, &yubico.Handler{Clients: yubicoClients{d}, Service: d.svc, Auth: auth, Now: d.now, Log: log})
 	d.web, err = web.New(cfg.Web.Server(log), mux)
 	return err
+}
+
+// admin returns the admin functions of the command line, acting for an
+// admin API caller, on the daemon's store under the master key and policy
+// in use.
+func (d *Daemon) admin(actor, source string) api.Admin {
+	d.reloadMu.Lock()
+	pol := d.cfg.Policy.Engine()
+	d.reloadMu.Unlock()
+	h := &site.Handle{Store: d.st, Box: d.keys.current()}
+	return admin.New(h, pol, d.now).As(actor, source)
 }
 
 // apiKeys is the API keys of the store, under the master key in use.

@@ -132,7 +132,10 @@ func PruneEvent(actor string, n int, before, now time.Time) AuditEvent {
 type AuditFilter struct {
 	User  string
 	Since time.Time
-	Limit int
+	// Before, when set, selects the events logged before it: the next
+	// page of a trail read newest first.
+	Before time.Time
+	Limit  int
 }
 
 // Failure is the outcome of RecordFailure.

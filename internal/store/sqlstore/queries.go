@@ -80,6 +80,9 @@ func SelectAudit(f store.AuditFilter) (string, []any) {
 	if !f.Since.IsZero() {
 		where = append(where, "logged_at >= "+arg(Nanos(f.Since)))
 	}
+	if !f.Before.IsZero() {
+		where = append(where, "logged_at < "+arg(Nanos(f.Before)))
+	}
 	q.WriteString(`SELECT ` + AuditColumns + ` FROM audit`)
 	if len(where) > 0 {
 		q.WriteString(" WHERE " + strings.Join(where, " AND "))

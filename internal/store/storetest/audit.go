@@ -37,6 +37,9 @@ func testAudit(t *testing.T, s store.Store) {
 		{store.AuditFilter{Since: t0.Add(time.Second)}, []int{3, 2, 1}},
 		{store.AuditFilter{Limit: 2}, []int{3, 2}},
 		{store.AuditFilter{User: "alice", Since: t0.Add(time.Second), Limit: 1}, []int{3}},
+		{store.AuditFilter{Before: t0.Add(3 * time.Second)}, []int{2, 1, 0}},
+		{store.AuditFilter{Before: t0.Add(2 * time.Second), Limit: 1}, []int{1}},
+		{store.AuditFilter{User: "alice", Since: t0.Add(time.Second), Before: t0.Add(3 * time.Second)}, []int{1}},
 	} {
 		got, err := s.Audit(ctx(t), tt.f)
 		if err != nil {

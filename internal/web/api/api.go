@@ -21,6 +21,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"time"
 
 	"otpgate.dev/otpgate/internal/apikey"
 	"otpgate.dev/otpgate/internal/auth"
@@ -45,6 +46,12 @@ type Service interface {
 type Config struct {
 	Auth    *web.Auth // checks the callers' API keys
 	Service Service
+	// Admin returns the admin functions acting as actor from source, for
+	// the audit trail; nil leaves the admin API out.
+	Admin  func(actor, source string) Admin
+	Trail  Trail            // where each admin call is audited
+	Issuer string           // of the otpauth URIs enrollment returns
+	Now    func() time.Time // nil is time.Now
 }
 
 // New returns the handler of every path under /api/v1/.
@@ -55,6 +62,12 @@ func New(c Config) http.Handler {
 		w.Write(openAPI)
 	})
 	mux.Handle("POST /api/v1/verify", c.Auth.Require(apikey.ScopeVerify, verifyHandler{c.Service}))
+	if c.Admin != nil {
+		if c.Now == nil {
+			c.Now = time.Now
+		}
+		(&admins{as: c.Admin, trail: c.Trail, issuer: c.Issuer, now: c.Now}).routes(mux, c.Auth)
+	}
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, _ *http.Request) {
 		web.WriteError(w, http.StatusNotFound, "no such API call; see /api/v1/openapi.yaml")
 	})

@@ -53,7 +53,9 @@ func newFixture(t *testing.T, pol engine.Policy) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = webtest.Serve(t, api.New(api.Config{Auth: a, Service: f.site.Service}), &testpeer.Buffer{}, nil)
+	adm := func(actor, source string) api.Admin { return f.site.Admin(actor, source) }
+	cfg := api.Config{Auth: a, Service: f.site.Service, Admin: adm, Trail: f.site.Store, Issuer: "Example"}
+	f.srv = webtest.Serve(t, api.New(cfg), &testpeer.Buffer{}, nil)
 	f.client = f.srv.CA.Client()
 	for _, k := range []struct {
 		scope string

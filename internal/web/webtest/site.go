@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"otpgate.dev/otpgate/internal/admin"
 	"otpgate.dev/otpgate/internal/apikey"
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/secretbox"
+	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlite"
 	"otpgate.dev/otpgate/internal/testpeer"
@@ -47,6 +49,12 @@ func NewSite(t testing.TB, pol engine.Policy, primary auth.Config) *Site {
 	eng := engine.New(st, box, pol, time.Now)
 	return &Site{Store: st, Box: box, Engine: eng, Service: auth.New(primary, eng, st, time.Now),
 		Keys: apikey.New(st, box, time.Now), Policy: pol}
+}
+
+// Admin returns the admin functions on the site, acting as actor from
+// source.
+func (s *Site) Admin(actor, source string) *admin.Admin {
+	return admin.New(&site.Handle{Store: s.Store, Box: s.Box}, s.Policy, time.Now).As(actor, source)
 }
 
 // Enroll stores a token of spec and returns it.
