@@ -245,3 +245,24 @@ func TestContractCovered(t *testing.T) {
 	f.c.Covered(t, "POST /api/v1/verify 503", "POST /api/v1/verify 200", "POST /api/v1/verify 400", "POST /api/v1/verify 401",
 		"POST /api/v1/verify 403", "POST /api/v1/verify 413", "GET /api/v1/openapi.yaml 200")
 }
+
+// The client field names the user's machine: failed logins from it count
+// against it whatever the user, and lock it out past the limit, while the
+// caller (one server for many users) stays free.
+func TestVerifyClientLimit(t *testing.T) {
+	f := newFixture(t, engine.DefaultPolicy())
+	f.site.Enroll(t, enroll.Spec{User: "bob", Type: store.TOTP, Secret: secret})
+	for i := range auth.DefaultClientLimit.MaxFailures {
+		user := []string{"nobody", "nemo"}[i%2]
+		f.verifyJSON(t, map[string]string{"user": user, "code": "000000", "client": "198.51.100.7"})
+	}
+	if _, r, body := f.verifyJSON(t, map[string]string{"user": "alice", "code": code(0), "client": "198.51.100.7"}); r.Result != "reject" {
+		t.Errorf("right code from a locked-out client = %s; want reject", body)
+	}
+	if _, r, body := f.verifyJSON(t, map[string]string{"user": "bob", "code": code(0), "client": "203.0.113.9"}); r.Result != "accept" {
+		t.Errorf("right code from another client = %s; want accept", body)
+	}
+	if st, body := f.call(t, "POST", "/api/v1/verify", f.verify, "application/json", []byte(`{"code":"1","client":"pc-17"}`)); st != 400 || !strings.Contains(body, "not an IP address") {
+		t.Errorf("client pc-17 = %d %s; want 400", st, body)
+	}
+}

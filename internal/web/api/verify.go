@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -20,6 +21,11 @@ type VerifyRequest struct {
 	Code     string `json:"code"`
 	// ChallengeID answers a challenge an earlier call returned.
 	ChallengeID string `json:"challenge_id"`
+	// Client is the address of the user's machine, as the caller saw it.
+	// Failed logins count against it whatever the user ([policy]
+	// client_*). Without it nothing is counted by address: the caller's
+	// own address is a server's that logs many users in.
+	Client string `json:"client"`
 }
 
 // VerifyResponse is its answer.
@@ -73,6 +79,13 @@ func (v *VerifyRequest) login() (auth.Request, error) {
 		}
 	}
 	r := auth.Request{User: v.User, Password: v.Password, Code: v.Code, ChallengeID: v.ChallengeID}
+	if v.Client != "" {
+		a, err := netip.ParseAddr(v.Client)
+		if err != nil {
+			return r, fmt.Errorf("client %q is not an IP address", v.Client)
+		}
+		r.Client = a.String()
+	}
 	switch {
 	case v.ChallengeID != "":
 		if v.Code == "" || v.Password != "" {
