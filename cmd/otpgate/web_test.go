@@ -274,3 +274,26 @@ func (d *daemonProc) logged(text string, n int) bool {
 	}
 	return false
 }
+
+// serve --check loads [web]'s certificate and key as a start would.
+func TestServeCheckWebCertificate(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "otpgate.db")
+	mustRun(t, "", "enroll", "alice", "--type", "hotp", "--db", db)
+	ca := webtest.NewCA(t)
+	_, certFile, keyFile := ca.Issue(t, dir)
+	broken := writeMode(t, filepath.Join(dir, "broken.pem"), "-----BEGIN CERTIFICATE-----\n", 0o600)
+	for _, tt := range []struct {
+		name, cert string
+		code       int
+	}{{"good pair", certFile, 0}, {"broken certificate", broken, 1}} {
+		conf := writeMode(t, filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".toml"), fmt.Sprintf(
+			"db = %q\n[web]\nlisten = \"0.0.0.0:8443\"\ncert_file = %q\nkey_file = %q\n", db, tt.cert, keyFile), 0o600)
+		r := otpgate(t, "", nil, "serve", "--check", "--config", conf)
+		if tt.code != 0 {
+			oneErrorLine(t, "serve --check with a "+tt.name, r, tt.code, "web: certificate "+broken)
+		} else if r.code != 0 {
+			t.Errorf("serve --check with a %s = %d %q", tt.name, r.code, r.stderr)
+		}
+	}
+}

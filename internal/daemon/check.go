@@ -15,6 +15,7 @@ import (
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/site"
+	"otpgate.dev/otpgate/internal/web"
 )
 
 // minSecretLen is RFC 2865 section 3's advice for a shared secret.
@@ -23,7 +24,7 @@ const minSecretLen = 16
 // Check opens everything [New] would open, without creating a file or
 // binding a socket: the store (migrated as New would) with its master key
 // and a sealed secret, the password backend's file, every secret file,
-// the audit file's directory, the auth-token key. It returns what a start
+// the audit file's directory, the auth-token key, [web]'s certificate. It returns what a start
 // would create (as site.Handle.Created says it) and the warnings a start
 // would log, one sentence each.
 func Check(ctx context.Context, s *site.Site) (created, warnings []string, err error) {
@@ -55,6 +56,11 @@ func checkConfig(cfg *config.Config) ([]string, error) {
 	d := &Daemon{log: slog.New(slog.DiscardHandler), svc: &swapService{}}
 	if _, err := d.managementServer(cfg); err != nil {
 		return nil, err
+	}
+	if w := cfg.Web; w.Listen != config.Off && w.CertFile != "" {
+		if _, err := web.LoadCertificate(w.CertFile, w.KeyFile); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
 	}
 	return notes, nil
 }
