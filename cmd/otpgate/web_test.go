@@ -28,6 +28,7 @@ type webSite struct {
 	d            *daemonProc
 	url          string
 	verifyKey    string
+	adminKey     string
 	yubicoID     string
 	yubicoKey    string
 	bob          yubicoToken
@@ -75,6 +76,7 @@ func startWebSite(t *testing.T) *webSite {
 	pid, _ := hex.DecodeString(en.PrivateID)
 	copy(s.bob.privateID[:], pid)
 	s.verifyKey = field(mustRun(t, "", "apikey", "create", "--scope", "verify", "--db", s.db).stdout, "key:")
+	s.adminKey = field(mustRun(t, "", "apikey", "create", "--scope", "admin", "--db", s.db).stdout, "key:")
 	r = mustRun(t, "", "apikey", "create", "--yubico", "--name", "pam_yubico", "--db", s.db)
 	s.yubicoID, s.yubicoKey = field(r.stdout, "id:"), field(r.stdout, "key:")
 	os.WriteFile(filepath.Join(s.dir, "vpn.secret"), []byte(s.radiusSecret+"\n"), 0o600)
@@ -157,8 +159,23 @@ func TestServeWebVerify(t *testing.T) {
 	if got := serveRadclient(t, s.d.radius, s.radiusSecret, `User-Name = "carol", User-Password = "`+rfc4226Codes[0]+`"`); got != "Access-Reject" {
 		t.Errorf("RADIUS login of carol after 4 failures over HTTPS (max_failures 3): %s; want Access-Reject (locked)", got)
 	}
+	// An admin script unlocks her through the admin API; RADIUS then
+	// takes her next code.
+	out, err = exec.Command(curl, "-sS", "--fail-with-body", "--cacert", s.ca.File, "-X", "POST",
+		"-H", "Authorization: Bearer "+s.adminKey, s.url+"/api/v1/users/carol/unlock").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `{"tokens":["`) {
+		t.Fatalf("curl unlock carol = %v %s", err, out)
+	}
+	if got := serveRadclient(t, s.d.radius, s.radiusSecret, `User-Name = "carol", User-Password = "`+rfc4226Codes[1]+`"`); got != "Access-Accept" {
+		t.Errorf("RADIUS login of carol after the admin API unlocked her: %s; want Access-Accept", got)
+	}
+	r := mustRun(t, "", "audit", "--user", "carol", "--json", "--db", s.db)
+	if !strings.Contains(r.stdout, `"actor":"http","action":"api POST /api/v1/users/{user}/unlock","user":"carol"`) ||
+		!strings.Contains(r.stdout, `"source":"127.0.0.1 key k`) {
+		t.Errorf("carol's audit trail lacks the admin API's unlock with the caller:\n%s", r.stdout)
+	}
 	log := s.d.logText.String()
-	if strings.Contains(log, s.verifyKey) || strings.Contains(log, rfc4226Codes[1]) {
+	if strings.Contains(log, s.verifyKey) || strings.Contains(log, s.adminKey) || strings.Contains(log, rfc4226Codes[1]) {
 		t.Errorf("the daemon's log holds the API key or a code:\n%s", log)
 	}
 	if !strings.Contains(log, `"path":"/api/v1/verify"`) || !strings.Contains(log, `"key":"k`) {

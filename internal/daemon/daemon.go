@@ -6,7 +6,10 @@
 //   - the OpenVPN management-interface mode (package openvpn/mgmt), which
 //     answers an OpenVPN server started with --management-client-auth
 //     without a process per login;
-//   - an HTTP listener with /healthz, /readyz and Prometheus /metrics.
+//   - an HTTP listener with /healthz, /readyz and Prometheus /metrics;
+//   - the HTTPS front end ([web], package web): the JSON login and admin
+//     API and the Yubico validation protocol, its certificate read again
+//     on every reload.
 //
 // Use [New] with a site (package site), then [Daemon.Run]; [Daemon.Reload]
 // applies a new configuration's RADIUS clients and policy without closing
