@@ -118,3 +118,39 @@ func TestSourceKey(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSource feeds any X-Forwarded-For to the client-address rule: it never
+// panics, an untrusted peer is always its own source, and a trusted peer's
+// source is the peer or an address from the header.
+func FuzzSource(f *testing.F) {
+	f.Add("10.0.0.5:5000", "198.51.100.7, 10.0.0.9")
+	f.Add("192.0.2.1:1", "203.0.113.9")
+	f.Add("[2001:db8::1]:5000", "2001:db8:1::7,,")
+	p := proxies{netip.MustParsePrefix("10.0.0.0/24"), netip.MustParsePrefix("2001:db8::/64")}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Forwarded-For", xff)
+		got := p.source(r)
+		peer, err := netip.ParseAddrPort(remote)
+		if err != nil {
+			if got.IsValid() {
+				t.Fatalf("source(%q, %q) = %v for an unreadable peer", remote, xff, got)
+			}
+			return
+		}
+		if !p.trusted(peer.Addr()) && got != peer.Addr().Unmap() {
+			t.Fatalf("source(%q, %q) = %v; an untrusted peer is its own source", remote, xff, got)
+		}
+		if got != peer.Addr().Unmap() && !strings.Contains(xff, got.String()) && !strings.Contains(strings.ToLower(xff), got.String()) {
+			hops, _ := forwardedFor([]string{xff})
+			found := false
+			for _, h := range hops {
+				found = found || h == got
+			}
+			if !found {
+				t.Fatalf("source(%q, %q) = %v, neither the peer nor a hop", remote, xff, got)
+			}
+		}
+	})
+}
