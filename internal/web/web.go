@@ -160,8 +160,12 @@ func (s *Server) Serve() error {
 // flight until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.hs.Shutdown(ctx) }
 
-// Close closes the listener and every connection at once.
-func (s *Server) Close() error { return s.hs.Close() }
+// Close closes the listener, served or not, and every connection at once.
+func (s *Server) Close() error {
+	err := s.hs.Close()
+	s.ln.Close() // already closed when Serve ran
+	return err
+}
 
 // ReloadCertificate reads the certificate and key files again. A pair that
 // does not load (a half-written file, a key of another certificate) leaves
