@@ -44,8 +44,8 @@ var secretParams = []string{"key", "api_key", "apikey", "token", "access_token"}
 
 // Require admits a request whose Authorization header is "Bearer KEY" for a
 // valid key of scope; it answers 401 otherwise (403 for another scope, 429
-// past the key's rate, 503 when the store fails). The key's ID and scope go
-// into the request's Info.
+// past the key's rate, 503 when the store fails). The key's ID goes into
+// the request's Info.
 func (a *Auth) Require(scope string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, p := range secretParams {
@@ -63,7 +63,7 @@ func (a *Auth) Require(scope string, h http.Handler) http.Handler {
 			return
 		}
 		info := RequestInfo(r)
-		info.KeyID, info.Scope = k.ID, k.Scope
+		info.KeyID = k.ID
 		switch {
 		case k.Scope != scope:
 			WriteError(w, http.StatusForbidden, "this API key's scope is "+k.Scope+"; this call needs "+scope)

@@ -16,8 +16,6 @@ type Info struct {
 	// KeyID is the ID of the API key or Yubico client the request
 	// authenticated with; empty before or without one.
 	KeyID string
-	// Scope is the authenticated key's scope.
-	Scope string
 	// Result is what the handler decided, for the access log: a login's
 	// "accept" or "reject", a Yubico status. Never why.
 	Result string

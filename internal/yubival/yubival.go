@@ -42,17 +42,14 @@ const (
 
 // The parameters of a verify request and its response.
 const (
-	ParamID             = "id"
-	ParamOTP            = "otp"
-	ParamH              = "h"
-	ParamTimestamp      = "timestamp"
-	ParamNonce          = "nonce"
-	ParamSL             = "sl"
-	ParamTimeout        = "timeout"
-	ParamT              = "t"
-	ParamStatus         = "status"
-	ParamSessionCounter = "sessioncounter"
-	ParamSessionUse     = "sessionuse"
+	ParamID      = "id"
+	ParamOTP     = "otp"
+	ParamH       = "h"
+	ParamNonce   = "nonce"
+	ParamSL      = "sl"
+	ParamTimeout = "timeout"
+	ParamT       = "t"
+	ParamStatus  = "status"
 )
 
 // Sign returns the signature of params: HMAC-SHA1 under key over the
