@@ -72,18 +72,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.RequestInfo(r).KeyID = req.ID
-	if !h.Auth.Allow(req.ID) {
-		w.Header().Set("Retry-After", "1")
-		http.Error(w, "too many requests; slow down", http.StatusTooManyRequests)
-		return
-	}
 	key, err := h.Clients.YubicoKey(r.Context(), req.ID)
 	if err != nil {
 		h.answer(w, r, &req, h.clientFailure(err), nil)
 		return
 	}
 	defer clear(key)
-	h.answer(w, r, &req, h.verify(r, &req, key), key)
+	switch {
+	case !req.Signed():
+		h.answer(w, r, &req, yubival.MissingParameter, key)
+	case !req.SignedBy(key):
+		h.answer(w, r, &req, yubival.BadSignature, key)
+	case !h.Auth.Allow(req.ID):
+		// Counted only once signed: whoever knows a client's id must not
+		// use up its rate.
+		w.Header().Set("Retry-After", "1")
+		web.WriteError(w, http.StatusTooManyRequests, "too many requests; slow down")
+	default:
+		h.answer(w, r, &req, h.verify(r, &req), key)
+	}
 }
 
 func (h *Handler) clientFailure(err error) yubival.Status {
@@ -94,14 +101,8 @@ func (h *Handler) clientFailure(err error) yubival.Status {
 	return yubival.BackendError
 }
 
-// verify checks the request's signature, then the OTP.
-func (h *Handler) verify(r *http.Request, req *yubival.Request, key []byte) yubival.Status {
-	switch {
-	case !req.Signed():
-		return yubival.MissingParameter
-	case !req.SignedBy(key):
-		return yubival.BadSignature
-	}
+// verify checks the OTP of a signed request.
+func (h *Handler) verify(r *http.Request, req *yubival.Request) yubival.Status {
 	resp, err := h.Service.Authenticate(r.Context(), auth.Request{
 		Password: req.OTP, Style: auth.CodeOnly, Frontend: Frontend,
 		Source: web.RequestInfo(r).Source.String() + " client " + req.ID,

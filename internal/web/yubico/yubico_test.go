@@ -33,8 +33,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, pol engine.Policy) *fixture {
 	t.Helper()
+	return newFixtureRate(t, pol, web.Rate{})
+}
+
+// newFixtureRate is newFixture with perKey as each client's rate.
+func newFixtureRate(t *testing.T, pol engine.Policy, perKey web.Rate) *fixture {
+	t.Helper()
 	f := &fixture{site: webtest.NewSite(t, pol, auth.Config{}), c: webtest.NewContract(t, api.OpenAPI())}
-	a, err := web.NewAuth(f.site.Keys, web.Rate{}, nil)
+	a, err := web.NewAuth(f.site.Keys, perKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,5 +182,40 @@ func TestOnlyGet(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST = %d; want 405", resp.StatusCode)
+	}
+}
+
+// A client's rate counts its signed requests only: whoever knows the id
+// cannot use it up with unsigned or wrongly signed ones.
+func TestRateCountsSigned(t *testing.T) {
+	f := newFixtureRate(t, engine.DefaultPolicy(), web.Rate{PerSecond: 0.001, Burst: 2})
+	other := append([]byte(nil), f.key...)
+	other[0] ^= 1
+	for i := range 5 {
+		if got := f.get(t, f.params(f.yk.OTP(t, 1, uint8(i))), other); got["status"] != string(yubival.BadSignature) {
+			t.Fatalf("wrongly signed request %d: %v; want BAD_SIGNATURE, not a rate limit", i, got)
+		}
+	}
+	for i := range 2 {
+		if got := f.get(t, f.params(f.yk.OTP(t, 2, uint8(i))), f.key); got["status"] != string(yubival.OK) {
+			t.Errorf("signed request %d within the burst: %v; want OK", i, got)
+		}
+	}
+	q := url.Values{}
+	p := f.params(f.yk.OTP(t, 3, 0))
+	p["h"] = yubival.Sign(p, f.key)
+	for k, v := range p {
+		q.Set(k, v)
+	}
+	req, _ := http.NewRequest("GET", f.srv.URL+yubico.Path+"?"+q.Encode(), nil)
+	resp, err := f.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	f.c.Check(t, req, nil, resp, body)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("third signed request past a burst of 2: %d; want 429", resp.StatusCode)
 	}
 }
