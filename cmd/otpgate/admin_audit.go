@@ -143,7 +143,7 @@ func printAudit(e *env, events []store.AuditEvent) error {
 	fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tUSER\tTOKEN\tRESULT\tREASON\tSOURCE")
 	for _, ev := range events {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Time.UTC().Format(time.RFC3339),
-			cell(ev.Actor), cell(ev.Action), cell(ev.User), cell(ev.TokenID), cell(ev.Result), cell(ev.Reason), cell(ev.Source))
+			cell(string(ev.Actor)), cell(string(ev.Action)), cell(ev.User), cell(ev.TokenID), cell(string(ev.Result)), cell(ev.Reason), cell(ev.Source))
 	}
 	return tw.Flush()
 }

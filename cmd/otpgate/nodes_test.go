@@ -440,11 +440,11 @@ func TestNodesChallenge(t *testing.T) {
 	}
 }
 
-// TestNodesLockout: with max_failures = 3, wrong codes spread over the
+// TestNodesLockout: with max_failures = 4, wrong codes spread over the
 // nodes lock the token at the 4th in total, and then a valid code is
 // refused by every node exactly as a wrong one is, until an admin unlocks.
 func TestNodesLockout(t *testing.T) {
-	c, us := startNodes(t, testpeer.Postgres(t), "code", "max_failures = 3\nlock_for = \"0s\"", 1)
+	c, us := startNodes(t, testpeer.Postgres(t), "code", "max_failures = 4\nlock_for = \"0s\"", 1)
 	u := us[0]
 	wrong := wrongCode(u)
 	var wrongReply *layeh.Packet

@@ -21,8 +21,9 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 )
 
-// Actor names the admin command line in the audit trail.
-const Actor = "admin-cli"
+// Actor names the admin commands in the audit trail, as the engine names
+// the admin operations it audits.
+const Actor = store.ActorAdmin
 
 // ErrNoUser is returned for a user the store does not know.
 var ErrNoUser = errors.New("admin: no such user")
@@ -41,7 +42,8 @@ type Admin struct {
 	// actor and source are who acts, for the audit trail: Actor and none
 	// for the command line, the HTTPS front end and its caller for the
 	// admin API.
-	actor, source string
+	actor  store.Actor
+	source string
 }
 
 // New returns an Admin on the opened site h, whose logins (verify, resync)
@@ -52,7 +54,7 @@ func New(h *site.Handle, pol engine.Policy, now func() time.Time) *Admin {
 
 // As returns a copy of a whose changes are audited as made by actor from
 // source (the admin API's front end and caller).
-func (a *Admin) As(actor, source string) *Admin {
+func (a *Admin) As(actor store.Actor, source string) *Admin {
 	b := *a
 	b.actor, b.source = actor, source
 	return &b
@@ -103,9 +105,9 @@ func (a *Admin) user(ctx context.Context, name string) (store.User, error) {
 }
 
 // audit records an admin change made outside the engine.
-func (a *Admin) audit(ctx context.Context, action, user, tokenID string) error {
+func (a *Admin) audit(ctx context.Context, action store.Action, user, tokenID string) error {
 	err := a.st.AppendAudit(ctx, store.AuditEvent{
-		Time: a.now(), Actor: a.actor, Action: action, User: user, TokenID: tokenID, Result: "ok", Source: a.source,
+		Time: a.now(), Actor: a.actor, Action: action, User: user, TokenID: tokenID, Result: store.ResultOK, Source: a.source,
 	})
 	if err != nil {
 		return fmt.Errorf("admin: audit %s of user %q: %w", action, user, err)

@@ -92,7 +92,7 @@ func (a *Admin) Enroll(ctx context.Context, en *Enrollment, replace bool) (Enrol
 	if err != nil {
 		return Enrolled{}, err
 	}
-	if err := a.audit(ctx, "enroll", t.User, t.ID); err != nil {
+	if err := a.audit(ctx, store.ActionEnroll, t.User, t.ID); err != nil {
 		return Enrolled{}, err
 	}
 	out := Enrolled{User: t.User, TokenID: t.ID, Type: t.Type, URI: en.URI, Identifier: t.Identifier}

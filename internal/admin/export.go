@@ -22,9 +22,6 @@ import (
 // of otpauth:// Key URIs.
 var ExportFormats = []string{"users-file", "pskc", "otpauth"}
 
-// actionExport is the audit action of each exported token.
-const actionExport = "export"
-
 // ExportOptions says what [Admin.Export] writes.
 type ExportOptions struct {
 	Format string   // one of ExportFormats
@@ -251,8 +248,8 @@ func (a *Admin) RecordExport(ctx context.Context, x *Export) error {
 	}
 	for _, t := range x.Tokens {
 		err := a.st.AppendAudit(ctx, store.AuditEvent{
-			Time: a.now(), Actor: Actor, Action: actionExport, User: t.User, TokenID: t.TokenID,
-			Result: "ok", Reason: reason,
+			Time: a.now(), Actor: Actor, Action: store.ActionExport, User: t.User, TokenID: t.TokenID,
+			Result: store.ResultOK, Reason: reason,
 		})
 		if err != nil {
 			return fmt.Errorf("admin: audit export of user %q: %w", t.User, err)

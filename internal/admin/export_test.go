@@ -64,7 +64,7 @@ func TestExportState(t *testing.T) {
 	if r := recs[1]; r.User != "bob" || r.Type != importer.TypeTOTP || r.Algorithm != otp.SHA256 || r.Digits != 8 || r.Period != 60 || r.Drift != -3 {
 		t.Errorf("bob exported as %+v; want TOTP SHA256/8/60 s, drift -3", r)
 	}
-	if es, _ := a.Audit(ctx, store.AuditFilter{}); countAction(es, actionExport) != 0 {
+	if es, _ := a.Audit(ctx, store.AuditFilter{}); countAction(es, store.ActionExport) != 0 {
 		t.Errorf("Export audited before RecordExport: %+v", es)
 	}
 	x.opts.Dest = "/tmp/out.pskc"
@@ -72,7 +72,7 @@ func TestExportState(t *testing.T) {
 		t.Fatal(err)
 	}
 	es, _ := a.Audit(ctx, store.AuditFilter{})
-	if n := countAction(es, actionExport); n != 2 || es[0].Reason != "pskc to /tmp/out.pskc" || es[0].Actor != Actor {
+	if n := countAction(es, store.ActionExport); n != 2 || es[0].Reason != "pskc to /tmp/out.pskc" || es[0].Actor != Actor {
 		t.Errorf("after RecordExport, %d export events, newest %+v; want 2, reason %q", n, es[0], "pskc to /tmp/out.pskc")
 	}
 	x.Clear()
@@ -81,7 +81,7 @@ func TestExportState(t *testing.T) {
 	}
 }
 
-func countAction(es []store.AuditEvent, action string) int {
+func countAction(es []store.AuditEvent, action store.Action) int {
 	n := 0
 	for _, e := range es {
 		if e.Action == action {

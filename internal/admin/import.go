@@ -144,7 +144,7 @@ func (a *Admin) Import(ctx context.Context, plan []Planned, progress func(done, 
 		progress(len(plan), len(plan))
 	}
 	for _, t := range toks {
-		if err := a.audit(ctx, "import", t.User, t.ID); err != nil {
+		if err := a.audit(ctx, store.ActionImport, t.User, t.ID); err != nil {
 			return err
 		}
 	}

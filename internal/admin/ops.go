@@ -9,14 +9,6 @@ import (
 	"otpgate.dev/otpgate/internal/username"
 )
 
-// Audit actions of the changes made here rather than in the engine.
-const (
-	actionDelete      = "delete"
-	actionDeleteToken = "delete-token"
-	actionEnable      = "enable"
-	actionDisable     = "disable"
-)
-
 // List returns every user with a summary of each token, ordered by name.
 func (a *Admin) List(ctx context.Context) ([]UserSummary, error) {
 	users, err := a.st.Users(ctx)
@@ -62,7 +54,7 @@ func (a *Admin) Delete(ctx context.Context, user string) error {
 	if err := a.st.DeleteUser(ctx, user); err != nil {
 		return fmt.Errorf("admin: delete user %q: %w", user, err)
 	}
-	return a.audit(ctx, actionDelete, user, "")
+	return a.audit(ctx, store.ActionDelete, user, "")
 }
 
 // DeleteToken removes the one token tokenID of user, keeping the user and
@@ -75,7 +67,7 @@ func (a *Admin) DeleteToken(ctx context.Context, user, tokenID string) error {
 	if err := a.st.DeleteToken(ctx, ts[0].ID); err != nil {
 		return fmt.Errorf("admin: delete token %s: %w", ts[0].ID, err)
 	}
-	return a.audit(ctx, actionDeleteToken, user, ts[0].ID)
+	return a.audit(ctx, store.ActionDeleteToken, user, ts[0].ID)
 }
 
 // SetEnabled enables or disables the tokens selected by user and tokenID
@@ -85,9 +77,9 @@ func (a *Admin) SetEnabled(ctx context.Context, user, tokenID string, enabled bo
 	if err != nil {
 		return nil, err
 	}
-	action := actionDisable
+	action := store.ActionDisable
 	if enabled {
-		action = actionEnable
+		action = store.ActionEnable
 	}
 	ids := make([]string, 0, len(ts))
 	for i := range ts {

@@ -4,57 +4,30 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"otpgate.dev/otpgate/internal/testpeer"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/store/sqlite"
 )
-
-// memStore keeps audit events in memory; every other method panics.
-type memStore struct {
-	store.Store
-	mu     sync.Mutex
-	events []store.AuditEvent
-	fail   error
-	closed bool
-}
-
-func (m *memStore) AppendAudit(_ context.Context, e store.AuditEvent) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail != nil {
-		return m.fail
-	}
-	m.events = append(m.events, e)
-	return nil
-}
-
-func (m *memStore) Close() error { m.closed = true; return nil }
-
-// syncBuffer collects output written concurrently.
-type syncBuffer = testpeer.Buffer
 
 func TestMarshal(t *testing.T) {
 	tests := []struct {
 		in   store.AuditEvent
 		want string
 	}{
-		{store.AuditEvent{Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Actor: "radius", Action: "verify",
+		{store.AuditEvent{Seq: 7, Time: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Actor: "radius", Action: "verify",
 			User: "alice", TokenID: "TOK1", Result: "ok", Source: "10.0.0.7"},
-			`{"time":"2026-11-23T10:00:00.000000000Z","actor":"radius","action":"verify","user":"alice","token":"TOK1","result":"ok","reason":"","source":"10.0.0.7"}` + "\n"},
+			`{"time":"2026-11-23T10:00:00.000000000Z","actor":"radius","action":"verify","user":"alice","token":"TOK1","result":"ok","reason":"","source":"10.0.0.7","seq":7}` + "\n"},
 		{store.AuditEvent{Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("CET", 3600)), Action: "unlock",
 			User: "b\"ob\n", Reason: "<now locked>"},
-			`{"time":"2026-01-02T02:04:05.000000006Z","actor":"","action":"unlock","user":"b\"ob\n","token":"","result":"","reason":"\u003cnow locked\u003e","source":""}` + "\n"},
+			`{"time":"2026-01-02T02:04:05.000000006Z","actor":"","action":"unlock","user":"b\"ob\n","token":"","result":"","reason":"\u003cnow locked\u003e","source":"","seq":0}` + "\n"},
 	}
 	for _, tt := range tests {
 		if got := string(auditlog.Marshal(tt.in)); got != tt.want {
@@ -85,6 +58,66 @@ func lines(t *testing.T, s string) []auditlog.Line {
 	return out
 }
 
+// site is a SQLite store and an audit file beside it.
+type site struct {
+	db, file string
+}
+
+func newSite(t *testing.T) site {
+	dir := t.TempDir()
+	return site{db: filepath.Join(dir, "otpgate.db"), file: filepath.Join(dir, "audit.jsonl")}
+}
+
+func (s site) open(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// tee opens the store and the file and tees them, as the daemon does.
+func (s site) tee(t *testing.T) *auditlog.Log {
+	t.Helper()
+	f, err := auditlog.OpenFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	l, err := auditlog.Tee(context.Background(), s.open(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// lines returns the file's lines.
+func (s site) lines(t *testing.T) []auditlog.Line {
+	t.Helper()
+	b, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines(t, string(b))
+}
+
+// trail returns every event in the store as its line, in seq order.
+func (s site) trail(t *testing.T) []auditlog.Line {
+	t.Helper()
+	st := s.open(t)
+	defer st.Close()
+	es, _, err := st.AuditAfter(context.Background(), 0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []auditlog.Line
+	for _, e := range es {
+		out = append(out, auditlog.NewLine(e))
+	}
+	return out
+}
+
 func flush(t *testing.T, l *auditlog.Log) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -94,166 +127,102 @@ func flush(t *testing.T, l *auditlog.Log) {
 	}
 }
 
-func TestTeeCopiesEachStoredEvent(t *testing.T) {
-	m := &memStore{}
-	var w syncBuffer
-	l := auditlog.Tee(m, &w)
-	ctx := context.Background()
-	ev := store.AuditEvent{Time: time.Unix(100, 5), Actor: "openvpn", Action: "verify", User: "alice", Result: "fail", Reason: "wrong code"}
-	if err := l.AppendAudit(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.AppendAudit(ctx, store.AuditEvent{Action: "delete", User: "bob"}); err != nil {
-		t.Fatal(err)
-	}
-	flush(t, l)
-	got := lines(t, w.String())
-	if len(got) != 2 || len(m.events) != 2 {
-		t.Fatalf("after 2 events: %d lines, %d rows", len(got), len(m.events))
-	}
-	for i := range got {
-		if want := auditlog.NewLine(m.events[i]); got[i] != want {
-			t.Errorf("line %d = %+v; want the row %+v", i, got[i], want)
+func event(i int) store.AuditEvent {
+	return store.AuditEvent{Time: time.Unix(1_700_000_000+int64(i), 0), Actor: store.ActorRADIUS, Action: store.ActionVerify,
+		User: fmt.Sprintf("u%d", i), Result: store.ResultOK, Source: "192.0.2.1"}
+}
+
+func appendEvents(t *testing.T, st store.Store, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		if err := st.AppendAudit(context.Background(), event(i)); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if m.events[1].Time.IsZero() {
-		t.Errorf("a zero Time reached the store; Tee should stamp it so that row and line agree")
-	}
-	if err := l.Close(); err != nil || !m.closed {
-		t.Errorf("Close = %v, store closed %v", err, m.closed)
-	}
 }
 
-// A store error is returned and no line is written: the table is the record.
-func TestTeeStoreErrorWritesNoLine(t *testing.T) {
-	errDisk := errors.New("disk full")
-	m := &memStore{fail: errDisk}
-	var w syncBuffer
-	l := auditlog.Tee(m, &w)
-	defer l.Close()
-	if err := l.AppendAudit(context.Background(), store.AuditEvent{Action: "verify"}); !errors.Is(err, errDisk) {
-		t.Errorf("AppendAudit with a failing store = %v; want %v", err, errDisk)
-	}
+// TestTeeCopiesTheTrail: the file gets every event of the trail, in seq
+// order, once: those written through the Log and those another process
+// wrote to the same store.
+func TestTeeCopiesTheTrail(t *testing.T) {
+	s := newSite(t)
+	l := s.tee(t)
+	other := s.open(t)
+	defer other.Close()
+	appendEvents(t, l, 0, 50)
+	appendEvents(t, other, 50, 60) // an admin command's events
 	flush(t, l)
-	if w.String() != "" {
-		t.Errorf("a line was written for an event the store refused: %q", w.String())
-	}
-}
-
-// flakyWriter fails while broken is set.
-type flakyWriter struct {
-	syncBuffer
-	broken atomic.Bool
-}
-
-func (f *flakyWriter) Write(p []byte) (int, error) {
-	if f.broken.Load() {
-		return 0, errors.New("no space left on device")
-	}
-	return f.syncBuffer.Write(p)
-}
-
-func (f *flakyWriter) set(b bool) { f.broken.Store(b) }
-
-// A failing log loses lines but never fails the caller, and says so once it
-// works again.
-func TestTeeWriteErrorNeverFailsCaller(t *testing.T) {
-	m := &memStore{}
-	w := &flakyWriter{}
-	w.set(true)
-	l := auditlog.Tee(m, w)
-	defer l.Close()
-	ctx := context.Background()
-	for i := range 3 {
-		if err := l.AppendAudit(ctx, store.AuditEvent{Action: "verify", User: fmt.Sprint(i)}); err != nil {
-			t.Fatalf("AppendAudit with a failing log = %v; want nil (the table has it)", err)
-		}
-	}
-	flush(t, l)
-	if l.Dropped() != 3 || l.Err() == nil || !strings.Contains(l.Err().Error(), "no space") {
-		t.Errorf("Dropped, Err = %d, %v; want 3 and the write error", l.Dropped(), l.Err())
-	}
-	w.set(false)
-	if err := l.AppendAudit(ctx, store.AuditEvent{Action: "verify", User: "after"}); err != nil {
-		t.Fatal(err)
-	}
-	flush(t, l)
-	got := lines(t, w.String())
-	if len(got) != 2 || got[0].Action != "auditlog-dropped" || !strings.HasPrefix(got[0].Reason, "3 lines") || got[1].User != "after" {
-		t.Errorf("lines after recovery = %+v; want the drop report for 3 lines, then the new event", got)
-	}
-	if len(m.events) != 4 {
-		t.Errorf("the table has %d events; want all 4", len(m.events))
-	}
-}
-
-// blockedWriter blocks every Write until release is closed.
-type blockedWriter struct {
-	release chan struct{}
-	syncBuffer
-}
-
-func (b *blockedWriter) Write(p []byte) (int, error) {
-	<-b.release
-	return b.syncBuffer.Write(p)
-}
-
-// A stuck reader never blocks a caller: lines past the queue are dropped.
-func TestTeeStuckWriterNeverBlocks(t *testing.T) {
-	m := &memStore{}
-	w := &blockedWriter{release: make(chan struct{})}
-	l := auditlog.Tee(m, w)
-	n := auditlog.QueueSize + 100
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range n {
-			l.AppendAudit(context.Background(), store.AuditEvent{Action: "verify"})
-		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("AppendAudit blocked behind a stuck log writer")
-	}
-	// The writer holds one line in its stuck Write; the queue holds the next.
-	if d := l.Dropped(); d < 99 {
-		t.Errorf("Dropped = %d; want at least the 99 events past the queue and the writer", d)
-	}
-	close(w.release)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := lines(t, w.String())
-	if want := n - int(l.Dropped()) + 1; len(got) != want {
-		t.Errorf("%d lines after release; want %d written plus the drop report", len(got), want)
+	if got, want := s.lines(t), s.trail(t); !reflect.DeepEqual(got, want) || len(got) != 60 {
+		t.Errorf("file holds %d lines; want the %d events of the trail, in order:\n%v\n%v", len(got), len(want), got, want)
 	}
 }
 
-// Concurrent appends give whole lines, one per event.
-func TestTeeConcurrentLinesWhole(t *testing.T) {
-	m := &memStore{}
-	var w syncBuffer
-	l := auditlog.Tee(m, &w)
-	var wg sync.WaitGroup
-	for g := range 64 {
-		wg.Go(func() {
-			for i := range 20 {
-				l.AppendAudit(context.Background(), store.AuditEvent{Action: "verify", User: fmt.Sprintf("u%d-%d", g, i), Reason: strings.Repeat("x", 500)})
-			}
-		})
-	}
-	wg.Wait()
+// TestTeeResumes: events committed while no Log was copying (a crash, a
+// stop) are written at the next Tee, after the lines already there.
+func TestTeeResumes(t *testing.T) {
+	s := newSite(t)
+	l := s.tee(t)
+	appendEvents(t, l, 0, 10)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := lines(t, w.String())
-	seen := map[string]bool{}
-	for _, g := range got {
-		seen[g.User] = true
+	st := s.open(t)
+	appendEvents(t, st, 10, 25)
+	st.Close()
+	l = s.tee(t)
+	flush(t, l)
+	l.Close()
+	if got, want := s.lines(t), s.trail(t); !reflect.DeepEqual(got, want) || len(got) != 25 {
+		t.Errorf("file after resuming holds %d lines; want the %d events of the trail", len(got), len(want))
 	}
-	if len(got) != 64*20 || len(seen) != 64*20 {
-		t.Errorf("%d lines, %d distinct users; want %d of each", len(got), len(seen), 64*20)
+}
+
+// TestTeeNewFileStartsAtTheEnd: a new file does not repeat the history.
+func TestTeeNewFileStartsAtTheEnd(t *testing.T) {
+	s := newSite(t)
+	st := s.open(t)
+	appendEvents(t, st, 0, 5)
+	st.Close()
+	l := s.tee(t)
+	appendEvents(t, l, 5, 6)
+	flush(t, l)
+	l.Close()
+	got := s.lines(t)
+	if len(got) != 1 || got[0].User != "u5" {
+		t.Errorf("a new file holds %+v; want only the event after Tee", got)
+	}
+}
+
+// TestTeeEndsACutLine: a file whose last line a power cut left unfinished
+// goes on after its last whole line; the cut line is ended, and its event
+// written again whole.
+func TestTeeEndsACutLine(t *testing.T) {
+	s := newSite(t)
+	l := s.tee(t)
+	appendEvents(t, l, 0, 3)
+	l.Close()
+	whole, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := bytes.LastIndexByte(whole[:len(whole)-1], '\n') + 1 + 20 // 20 bytes into the last line
+	if err := os.WriteFile(s.file, whole[:cut], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l = s.tee(t)
+	flush(t, l)
+	l.Close()
+	b, _ := os.ReadFile(s.file)
+	parts := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(parts) != 4 || parts[2] != string(whole[bytes.LastIndexByte(whole[:len(whole)-1], '\n')+1:cut]) {
+		t.Fatalf("file after resuming a cut line:\n%s", b)
+	}
+	var v auditlog.Line
+	if err := json.Unmarshal([]byte(parts[3]), &v); err != nil || v.User != "u2" {
+		t.Errorf("line after the cut one = %q (%v); want u2's event whole", parts[3], err)
 	}
 }
 
@@ -289,11 +258,11 @@ func TestOpenFile(t *testing.T) {
 }
 
 func FuzzMarshal(f *testing.F) {
-	f.Add("radius", "verify", "alice", "TOK", "ok", "", "10.0.0.1", int64(0))
-	f.Add("", "x\n\"y", "\xff\xfe", "\u2028", "", "<>&", "", int64(-1))
-	f.Fuzz(func(t *testing.T, actor, action, user, tok, result, reason, source string, nanos int64) {
-		e := store.AuditEvent{Time: time.Unix(0, nanos), Actor: actor, Action: action, User: user, TokenID: tok,
-			Result: result, Reason: reason, Source: source}
+	f.Add("radius", "verify", "alice", "TOK", "ok", "", "10.0.0.1", int64(0), int64(1))
+	f.Add("", "x\n\"y", "\xff\xfe", "\u2028", "", "<>&", "", int64(-1), int64(-5))
+	f.Fuzz(func(t *testing.T, actor, action, user, tok, result, reason, source string, nanos, seq int64) {
+		e := store.AuditEvent{Seq: seq, Time: time.Unix(0, nanos), Actor: store.Actor(actor), Action: store.Action(action),
+			User: user, TokenID: tok, Result: store.Result(result), Reason: reason, Source: source}
 		b := auditlog.Marshal(e)
 		if bytes.Count(b, []byte("\n")) != 1 || b[len(b)-1] != '\n' {
 			t.Fatalf("Marshal(%+v) = %q; want exactly one line", e, b)

@@ -6,18 +6,17 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
-	"otpgate.dev/otpgate/internal/store/sqlite"
 )
 
 // secretForms are the ways a secret could leak into a line.
@@ -36,21 +35,16 @@ func secretForms(b []byte) []string {
 // test of `otpgate audit --json` covers export the same way.
 func TestNoSecretOrCodeInLines(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	box, err := secretbox.LoadOrCreate(filepath.Join(dir, "master.key"))
+	s := newSite(t)
+	box, err := secretbox.LoadOrCreate(filepath.Join(filepath.Dir(s.db), "master.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "otpgate.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w syncBuffer
-	log := auditlog.Tee(st, &w)
+	log := s.tee(t)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	pol := engine.DefaultPolicy()
-	pol.MaxFailures = 2
+	pol.MaxFailures = 3
 	eng := engine.New(log, box, pol, clock)
 
 	hotpKey := []byte("12345678901234567890")
@@ -93,7 +87,11 @@ func TestNoSecretOrCodeInLines(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out := w.String()
+	b, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
 	got := lines(t, out)
 	actions := map[string]int{}
 	for _, l := range got {

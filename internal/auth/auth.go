@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // Style is how a login carries its second factor.
@@ -54,8 +56,8 @@ type Request struct {
 	// service takes the user from the challenge, not from the request.
 	ChallengeID string
 	Style       Style
-	Frontend    string // "radius", "openvpn", ...: for the audit trail
-	Source      string // client or NAS address: for the audit trail
+	Frontend    store.Actor // store.ActorRADIUS, store.ActorOpenVPN, ...: for the audit trail
+	Source      string      // client or NAS address: for the audit trail
 	// Client is the address of the user's machine as the front end learned
 	// it (OpenVPN's untrusted_ip, a NAS's Calling-Station-Id), or empty
 	// when the front end knows only its NAS. Failed logins are counted

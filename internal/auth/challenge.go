@@ -13,7 +13,7 @@ import (
 // it expires.
 func (s *Service) issue(ctx context.Context, req Request) (Response, error) {
 	now := s.now()
-	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: req.Frontend, Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
+	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: string(req.Frontend), Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
 	if err := s.store.PutChallenge(ctx, c); err != nil {
 		return Response{}, fmt.Errorf("auth: store challenge: %w", err)
 	}

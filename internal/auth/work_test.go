@@ -88,12 +88,10 @@ func (v countingVerifier) Refuse(ctx context.Context, r engine.Request) (engine.
 }
 
 // countingStore counts the calls of a real store, the engine's and the
-// service's alike. It keeps the store's optional store.AuditedWriter
-// methods, so that the engine records as it does on the bare store.
+// service's alike.
 type countingStore struct {
 	store.Store
-	aw store.AuditedWriter
-	n  *counter
+	n *counter
 }
 
 func (s countingStore) Tokens(ctx context.Context, user string) ([]store.Token, error) {
@@ -125,15 +123,14 @@ func (s countingStore) PutChallenge(ctx context.Context, c store.Challenge) erro
 	return s.Store.PutChallenge(ctx, c)
 }
 
-func (s countingStore) CommitSuccessAudit(ctx context.Context, id string, next, drift int64, now time.Time, e store.AuditEvent) (bool, error) {
+func (s countingStore) CommitSuccess(ctx context.Context, sc store.Success) (store.Commit, error) {
 	s.n.add("outcome writes")
-	return s.aw.CommitSuccessAudit(ctx, id, next, drift, now, e)
+	return s.Store.CommitSuccess(ctx, sc)
 }
 
-func (s countingStore) RecordFailureAudit(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time,
-	audit func(store.Failure) store.AuditEvent) (store.Failure, error) {
+func (s countingStore) RecordFailure(ctx context.Context, a store.Attempt) (store.Failure, error) {
 	s.n.add("outcome writes")
-	return s.aw.RecordFailureAudit(ctx, id, now, maxFailures, lockUntil, audit)
+	return s.Store.RecordFailure(ctx, a)
 }
 
 // lab is a service over a real engine and SQLite store with alice
@@ -188,7 +185,7 @@ func newLab(t testing.TB, pol engine.Policy, cfg Config) *lab {
 		t.Fatal(err)
 	}
 	n := &counter{c: counts{}}
-	cs := countingStore{Store: st, aw: st, n: n}
+	cs := countingStore{Store: st, n: n}
 	cfg.Primary = countingChecker{h, n}
 	eng := engine.New(cs, box, pol, now)
 	return &lab{svc: New(cfg, countingVerifier{eng, n}, cs, now), st: st, n: n, clock: &clock}

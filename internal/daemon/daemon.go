@@ -164,7 +164,9 @@ func (d *Daemon) openSite(ctx context.Context) error {
 			return fmt.Errorf("log.audit_file: %w", err)
 		}
 		d.auditFile = f
-		d.audit = auditlog.Tee(d.st, f)
+		if d.audit, err = auditlog.Tee(ctx, d.st, f); err != nil {
+			return fmt.Errorf("log.audit_file: %w", err)
+		}
 		d.st = d.audit
 	}
 	return nil
@@ -350,7 +352,7 @@ func (d *Daemon) pruneAudit(ctx context.Context) {
 	n, err := d.st.PruneAudit(ctx, before)
 	if n > 0 {
 		d.log.Info("audit: deleted events older than log.audit_retention", "events", n, "retention", keep.String())
-		if aerr := d.st.AppendAudit(ctx, store.PruneEvent("serve", n, before, d.now())); aerr != nil && ctx.Err() == nil {
+		if aerr := d.st.AppendAudit(ctx, store.PruneEvent(store.ActorServe, n, before, d.now())); aerr != nil && ctx.Err() == nil {
 			d.log.Warn("audit: recording the deletion", "err", aerr)
 		}
 	}

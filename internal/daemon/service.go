@@ -109,7 +109,7 @@ func (s instrumented) Authenticate(ctx context.Context, req auth.Request) (auth.
 	switch {
 	case err != nil && !errors.Is(err, context.Canceled):
 		s.m.logins.Inc(resultError)
-		s.m.storeErrors.Inc(req.Frontend)
+		s.m.storeErrors.Inc(string(req.Frontend))
 	case err != nil:
 		s.m.logins.Inc(resultError)
 	case resp.Outcome == auth.Accept:

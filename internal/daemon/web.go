@@ -10,6 +10,7 @@ import (
 	"otpgate.dev/otpgate/internal/apikey"
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/site"
+	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/web"
 	"otpgate.dev/otpgate/internal/web/api"
 	"otpgate.dev/otpgate/internal/web/yubico"
@@ -42,7 +43,7 @@ func (d *Daemon) admin(actor, source string) api.Admin {
 	pol := d.cfg.Policy.Engine()
 	d.reloadMu.Unlock()
 	h := &site.Handle{Store: d.st, Box: d.keys.current()}
-	return admin.New(h, pol, d.now).As(actor, source)
+	return admin.New(h, pol, d.now).As(store.Actor(actor), source)
 }
 
 // apiKeys is the API keys of the store, under the master key in use.

@@ -23,7 +23,7 @@ func (e *Engine) Unlock(ctx context.Context, tokenID string) error {
 	if err := e.st.Unlock(ctx, tokenID); err != nil {
 		return fmt.Errorf("engine: unlock token %s: %w", tokenID, err)
 	}
-	return e.auditAdmin(ctx, actionUnlock, &t, resultOK, "")
+	return e.audit(ctx, e.adminEvent(store.ActionUnlock, &t, store.ResultOK, ""))
 }
 
 // Current returns the code the token shows now, without consuming it, for
@@ -56,5 +56,5 @@ func (e *Engine) Current(ctx context.Context, tokenID string) (string, error) {
 	default:
 		code = otp.Generate(key, nextOf(&t), t.Params)
 	}
-	return code, e.auditAdmin(ctx, actionCurrent, &t, resultOK, "current code shown")
+	return code, e.audit(ctx, e.adminEvent(store.ActionTest, &t, store.ResultOK, "current code shown"))
 }

@@ -8,52 +8,30 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 )
 
-// Audit results (store.AuditEvent.Result).
+// Reasons, for the audit trail and [Result.Reason]. None carries the code,
+// and none may reach the client.
 const (
-	resultOK     = "ok"
-	resultFail   = "fail"
-	resultReplay = "replay"
-	resultLocked = "locked"
+	ReasonWrongCode         = "wrong code"
+	ReasonReplay            = "replayed: the code's counter was already used"
+	ReasonReplayRace        = "replayed: another request used the code first"
+	ReasonLocked            = "locked"
+	ReasonNowLocked         = "now locked"
+	ReasonNoToken           = "the user has no token"
+	ReasonDisabled          = "every token of the user is disabled"
+	ReasonDisabledMeanwhile = "the token was disabled while the code was checked"
+	ReasonNoFit             = "no enabled token takes a code of this form"
+	ReasonUnknownToken      = "no token has the code's identifier"
+	ReasonTooLong           = "code too long"
+	ReasonCRC               = "OTP does not decrypt under the token's key (CRC)"
+	ReasonPrivateID         = "wrong private ID"
 )
-
-// Reasons, for the audit trail and [Result.Reason]. None carries the code.
-const (
-	ReasonWrongCode    = "wrong code"
-	ReasonReplay       = "replayed: the code's counter was already used"
-	ReasonReplayRace   = "replayed: another request used the code first"
-	ReasonLocked       = "locked"
-	ReasonNowLocked    = "now locked"
-	ReasonNoToken      = "no enabled token takes a code of this form"
-	ReasonUnknownToken = "no token has the code's identifier"
-	ReasonTooLong      = "code too long"
-	ReasonCRC          = "OTP does not decrypt under the token's key (CRC)"
-	ReasonPrivateID    = "wrong private ID"
-)
-
-// Audit actions.
-const (
-	actionVerify  = "verify"
-	actionLogin   = "login" // a login refused by Request.Deny: the password, not the code
-	actionResync  = "resync"
-	actionUnlock  = "unlock"
-	actionCurrent = "test"
-)
-
-// actorAdmin is the actor of admin operations.
-const actorAdmin = "admin"
-
-// auditVerify appends the outcome of a verification for tok (nil when no
-// token was tried).
-func (e *Engine) auditVerify(ctx context.Context, req Request, now time.Time, tok *store.Token, result, reason string) error {
-	return e.audit(ctx, verifyEvent(req, now, tok, result, reason))
-}
 
 // verifyEvent is the audit event of a verification's outcome for tok (nil
 // when no token was tried).
-func verifyEvent(req Request, now time.Time, tok *store.Token, result, reason string) store.AuditEvent {
-	action := actionVerify
+func verifyEvent(req Request, now time.Time, tok *store.Token, result store.Result, reason string) store.AuditEvent {
+	action := store.ActionVerify
 	if req.Deny != "" {
-		action = actionLogin
+		action = store.ActionLogin // refused for its password, not its code
 	}
 	ev := store.AuditEvent{
 		Time: now, Actor: req.Actor, Action: action, User: req.User,
@@ -65,14 +43,16 @@ func verifyEvent(req Request, now time.Time, tok *store.Token, result, reason st
 	return ev
 }
 
-// auditAdmin appends an admin operation on tok.
-func (e *Engine) auditAdmin(ctx context.Context, action string, tok *store.Token, result, reason string) error {
-	return e.audit(ctx, store.AuditEvent{
-		Time: e.now(), Actor: actorAdmin, Action: action, User: tok.User,
+// adminEvent is the audit event of an admin operation on tok.
+func (e *Engine) adminEvent(action store.Action, tok *store.Token, result store.Result, reason string) store.AuditEvent {
+	return store.AuditEvent{
+		Time: e.now(), Actor: store.ActorAdmin, Action: action, User: tok.User,
 		TokenID: tok.ID, Result: result, Reason: reason,
-	})
+	}
 }
 
+// audit appends an event that is no outcome written by CommitSuccess or
+// RecordFailure.
 func (e *Engine) audit(ctx context.Context, ev store.AuditEvent) error {
 	if err := e.st.AppendAudit(ctx, ev); err != nil {
 		return fmt.Errorf("engine: audit %s of user %q: %w", ev.Action, ev.User, err)

@@ -11,11 +11,8 @@ import (
 
 func TestAudit(t *testing.T) {
 	pol := engine.DefaultPolicy()
-	pol.MaxFailures = 1
-	bothPaths(t, pol, testAudit)
-}
-
-func testAudit(t *testing.T, f *fixture) {
+	pol.MaxFailures = 2
+	f := newFixture(t, pol)
 	tok := f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
 	codes := []string{hotp(0, 6), hotp(0, 6), "000000", hotp(1, 6), "12345", hotp(1, 6)}
 	for _, c := range codes {
@@ -38,12 +35,17 @@ func testAudit(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ action, user, result, reason string }{
+	want := []struct {
+		action store.Action
+		user   string
+		result store.Result
+		reason string
+	}{
 		{"verify", "alice", "ok", "hotp counter 0"},
 		{"verify", "alice", "replay", engine.ReasonReplay},
 		{"verify", "alice", "fail", engine.ReasonWrongCode + ", " + engine.ReasonNowLocked},
 		{"verify", "alice", "locked", engine.ReasonLocked},
-		{"verify", "alice", "fail", engine.ReasonNoToken},
+		{"verify", "alice", "fail", engine.ReasonNoFit},
 		{"verify", "alice", "locked", engine.ReasonLocked},
 		{"verify", "mallory", "fail", engine.ReasonNoToken},
 		{"unlock", "alice", "ok", ""},
@@ -58,14 +60,17 @@ func testAudit(t *testing.T, f *fixture) {
 		if e.Action != w.action || e.User != w.user || e.Result != w.result || e.Reason != w.reason {
 			t.Errorf("event %d = %+v; want %+v", i, e, w)
 		}
-		if w.user == "alice" && e.TokenID != tok.ID && w.reason != engine.ReasonNoToken {
+		if w.user == "alice" && e.TokenID != tok.ID && w.reason != engine.ReasonNoFit {
 			t.Errorf("event %d token = %q; want %q", i, e.TokenID, tok.ID)
 		}
-		if e.Action == "verify" && (e.Source != "test" || e.Actor != "test") {
+		if e.Action == store.ActionVerify && (e.Source != "test" || e.Actor != "test") {
 			t.Errorf("event %d source, actor = %q, %q; want test, test", i, e.Source, e.Actor)
 		}
+		if e.Action != store.ActionVerify && e.Actor != store.ActorAdmin {
+			t.Errorf("event %d actor = %q; want %q", i, e.Actor, store.ActorAdmin)
+		}
 		for _, c := range codes {
-			if strings.Contains(e.Reason+e.Source+e.Actor+e.User+e.TokenID+e.Result, c) {
+			if strings.Contains(e.Reason+e.Source+string(e.Actor)+e.User+e.TokenID+string(e.Result), c) {
 				t.Errorf("event %d %+v contains a code", i, e)
 			}
 		}

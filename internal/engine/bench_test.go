@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/enroll"
@@ -153,18 +152,18 @@ func (m *memStore) Tokens(_ context.Context, user string) ([]store.Token, error)
 	return toks, nil
 }
 
-func (m *memStore) CommitSuccess(_ context.Context, id string, next, _ int64, _ time.Time) (bool, error) {
+func (m *memStore) CommitSuccess(_ context.Context, s store.Success) (store.Commit, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.next[id] >= next {
-		return false, nil
+	if m.next[s.TokenID] >= s.Next {
+		return store.Replayed, nil
 	}
-	m.next[id] = next
-	return true, nil
+	m.next[s.TokenID] = s.Next
+	return store.Committed, nil
 }
 
 func (m *memStore) AppendAudit(context.Context, store.AuditEvent) error { return nil }
 
-func (m *memStore) RecordFailure(context.Context, string, time.Time, int, time.Time) (store.Failure, error) {
+func (m *memStore) RecordFailure(context.Context, store.Attempt) (store.Failure, error) {
 	return store.Failure{Failures: 1}, nil
 }

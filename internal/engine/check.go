@@ -12,12 +12,12 @@ import (
 // attempt is what checking a code against one token found.
 type attempt struct {
 	tok     *store.Token
-	fits    bool   // the code has the token's form; only then is the token tried
-	match   bool   // the code is valid: commit next and drift
-	next    int64  // the token's Next after this success
-	drift   int64  // the token's Drift after this success
-	outcome string // audit result when refused: resultFail, resultReplay, resultLocked
-	reason  string // audit reason
+	fits    bool         // the code has the token's form; only then is the token tried
+	match   bool         // the code is valid: commit next and drift
+	next    int64        // the token's Next after this success
+	drift   int64        // the token's Drift after this success
+	outcome store.Result // audit result when refused: fail, replay, locked
+	reason  string       // audit reason
 }
 
 // check tries code against t at now. A locked token is checked like any
@@ -44,7 +44,7 @@ func (e *Engine) check(t *store.Token, code string, now time.Time) (attempt, err
 	}
 	a.tok = t
 	if a.fits && t.Locked(now) {
-		a.match, a.outcome, a.reason = false, resultLocked, ReasonLocked
+		a.match, a.outcome, a.reason = false, store.ResultLocked, ReasonLocked
 	}
 	return a, err
 }
@@ -71,7 +71,7 @@ func matched(next, drift int64, reason string) attempt {
 	return attempt{fits: true, match: true, next: next, drift: drift, reason: reason}
 }
 
-func refused(outcome, reason string) attempt {
+func refused(outcome store.Result, reason string) attempt {
 	return attempt{fits: true, outcome: outcome, reason: reason}
 }
 
@@ -88,10 +88,10 @@ func search(key []byte, code string, lo, hi, floor uint64, p otp.Params) (counte
 	}
 	if lo < start {
 		if _, ok := otp.Verify(key, code, lo, min(start-1, hi), p); ok {
-			return 0, refused(resultReplay, ReasonReplay)
+			return 0, refused(store.ResultReplay, ReasonReplay)
 		}
 	}
-	return 0, refused(resultFail, ReasonWrongCode)
+	return 0, refused(store.ResultFail, ReasonWrongCode)
 }
 
 // digitsOnly reports whether s is all ASCII digits.

@@ -56,23 +56,24 @@ func hasEnabled(toks []store.Token) bool {
 }
 
 // verifyDummy refuses req, for a user with no enabled token, after checking
-// its code against the dummy token.
-func (e *Engine) verifyDummy(ctx context.Context, req Request, now time.Time) (Result, error) {
+// its code against the dummy token; reason says which: no token, or only
+// disabled ones.
+func (e *Engine) verifyDummy(ctx context.Context, req Request, now time.Time, reason string) (Result, error) {
 	dummy := e.dummy
 	a, err := e.check(&dummy, req.Code, now)
 	if err != nil {
 		return Result{}, err
 	}
 	if !a.fits {
-		return e.refuseEarly(ctx, req, now, ReasonNoToken)
+		return e.refuseEarly(ctx, req, now, reason)
 	}
-	return e.failName(ctx, req, now, ReasonNoToken)
+	return e.failName(ctx, req, now, reason)
 }
 
 // failName counts a failure against req.User's name and audits it with
 // reason, in one write.
 func (e *Engine) failName(ctx context.Context, req Request, now time.Time, reason string) (Result, error) {
-	ev := verifyEvent(req, now, nil, resultFail, reason)
+	ev := verifyEvent(req, now, nil, store.ResultFail, reason)
 	l := store.LoginLimit{MaxFailures: e.pol.MaxFailures, Remember: nameMemory, LockFor: nameMemory}
 	if _, err := e.st.RecordLoginFailure(ctx, store.NameSubject(req.User), now, l, &ev); err != nil {
 		return Result{}, fmt.Errorf("engine: record failure of user %q: %w", req.User, err)
@@ -83,10 +84,10 @@ func (e *Engine) failName(ctx context.Context, req Request, now time.Time, reaso
 // deny turns a checked attempt into a refusal with req.Deny as its reason,
 // unless the token is locked, which says so instead.
 func deny(req Request, a *attempt) {
-	if req.Deny == "" || a.outcome == resultLocked {
+	if req.Deny == "" || a.outcome == store.ResultLocked {
 		return
 	}
-	a.match, a.outcome, a.reason = false, resultFail, req.Deny
+	a.match, a.outcome, a.reason = false, store.ResultFail, req.Deny
 }
 
 // Refuse records a login that was refused before it gave a code (a wrong
@@ -109,9 +110,9 @@ func (e *Engine) Refuse(ctx context.Context, req Request) (Result, error) {
 		if !t.Enabled {
 			continue
 		}
-		a := refused(resultFail, req.Deny)
+		a := refused(store.ResultFail, req.Deny)
 		if a.tok = t; t.Locked(now) {
-			a.outcome, a.reason = resultLocked, ReasonLocked
+			a.outcome, a.reason = store.ResultLocked, ReasonLocked
 		}
 		tried = append(tried, a)
 	}

@@ -23,20 +23,25 @@
 //     both checked, in constant time. Yubico OTPs must decrypt under the
 //     token's AES key with a good CRC, carry the token's private ID, and a
 //     counter (usage<<8 | session) of at least Next.
-//   - A success is recorded by one conditional update of the store
-//     ([store.Store.CommitSuccess]); if it changes nothing, another request
-//     used the code first, and this one is refused as a replay. No replay
-//     state is kept in memory, so any number of processes and nodes may
-//     share a store. A store with the optional [store.AuditedWriter]
-//     methods records an outcome and its audit event in one transaction.
+//   - A success is recorded, with its audit event, by one conditional write
+//     of the store ([store.Store.CommitSuccess]) that also requires the
+//     token to be enabled and not locked at that moment; if it changes
+//     nothing, another request used the code first (a replay) or failures
+//     locked the token meanwhile, and the code is refused. No replay or
+//     lockout state is kept in memory, so any number of processes and
+//     nodes may share a store.
+//   - Within a process, one code at a time is checked against a token
+//     (gate.go): a burst of guesses queues, and each guess reads the token
+//     again when its turn comes, so it sees the failures and the lock the
+//     guesses before it left.
 //   - A token is tried only if it is enabled and the code has its form (the
 //     digit count, the identifier, the Yubico public ID). When no tried token
-//     accepts the code, each tried token counts a failure; past MaxFailures
-//     it locks until now+LockFor (0: until an admin unlocks). Replays count
-//     as failures: a replayed code is either an attacker holding an old code
-//     or a client resubmitting one, and neither will succeed by retrying.
-//     The count is reset only by a success or an unlock, so after a lock
-//     expires the next failure locks again.
+//     accepts the code, each tried token counts a failure; the MaxFailures-th
+//     failure in a row locks it until now+LockFor (0: until an admin
+//     unlocks). Replays count as failures: a replayed code is either an
+//     attacker holding an old code or a client resubmitting one, and neither
+//     will succeed by retrying. The count is reset only by a success or an
+//     unlock, so after a lock expires the next failure locks again.
 //   - A locked token is still checked, but never accepts: the caller sees
 //     exactly what a wrong code gives, with the same store writes and so
 //     the same delay. An attempt on a locked token counts as a failure and
@@ -48,8 +53,9 @@
 //     set (the password was wrong) is checked as usual and refused, counting
 //     its failure like a wrong code; [Engine.Refuse] counts a wrong password
 //     that came without a code (deny.go).
-//   - Every outcome is appended to the audit trail with the user, token,
-//     result, reason and source, never the code.
+//   - Every outcome is appended to the audit trail, in the same transaction
+//     as the outcome, with the user, token, result, reason and source,
+//     never the code.
 //
 // Codes are used as given: the engine does not trim or reformat them, except
 // that Yubico OTPs are read case-insensitively.
@@ -61,6 +67,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"otpgate.dev/otpgate/internal/secretbox"
@@ -72,11 +79,11 @@ const MaxCodeLen = 128
 
 // Engine verifies codes against the tokens in a store.
 type Engine struct {
-	st  store.Store
-	aw  store.AuditedWriter // st, when it has the optional methods; else nil
-	box *secretbox.Box
-	pol Policy
-	now func() time.Time
+	st   store.Store
+	box  *secretbox.Box
+	pol  Policy
+	now  func() time.Time
+	gate *gate
 	// dummy is checked for a user with no enabled token (deny.go).
 	dummy store.Token
 }
@@ -88,16 +95,15 @@ func New(st store.Store, box *secretbox.Box, pol Policy, now func() time.Time) *
 	if err := pol.Validate(); err != nil {
 		panic(err)
 	}
-	aw, _ := st.(store.AuditedWriter)
-	return &Engine{st: st, aw: aw, box: box, pol: pol, now: now, dummy: newDummy(box)}
+	return &Engine{st: st, box: box, pol: pol, now: now, gate: newGate(), dummy: newDummy(box)}
 }
 
 // Request is one login attempt.
 type Request struct {
-	User   string // empty for [Engine.VerifyAny]
-	Code   string // as the user typed it; never logged
-	Source string // the client: address, NAS, tty; for the audit trail
-	Actor  string // the front end: "openvpn", "radius", "cli"; for the audit trail
+	User   string      // empty for [Engine.VerifyAny]
+	Code   string      // as the user typed it; never logged
+	Source string      // the client: address, NAS, tty; for the audit trail
+	Actor  store.Actor // the front end, or the admin command; for the audit trail
 	// Deny, when set, refuses the code whatever it is, with Deny as the
 	// reason: the code is checked as usual and each token it fits counts a
 	// failure, so that the refusal costs what a wrong code's does (deny.go).
@@ -130,7 +136,7 @@ func (e *Engine) Verify(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	if !hasEnabled(toks) {
-		return e.verifyDummy(ctx, req, now)
+		return e.verifyDummy(ctx, req, now, untried(toks))
 	}
 	return e.decide(ctx, req, toks, now)
 }
@@ -146,15 +152,33 @@ func (e *Engine) userTokens(ctx context.Context, user string) ([]store.Token, er
 
 // refuseEarly refuses a code before any token is tried.
 func (e *Engine) refuseEarly(ctx context.Context, req Request, now time.Time, reason string) (Result, error) {
-	if err := e.auditVerify(ctx, req, now, nil, resultFail, reason); err != nil {
+	if err := e.audit(ctx, verifyEvent(req, now, nil, store.ResultFail, reason)); err != nil {
 		return Result{}, err
 	}
 	return Result{User: req.User, Reason: reason}, nil
 }
 
-// decide tries each enabled token in toks and commits the first that accepts
-// the code; if none does, it counts failures.
+// decide takes the turns of toks' enabled tokens (gate.go), reading them
+// again if it had to wait, and tries them.
 func (e *Engine) decide(ctx context.Context, req Request, toks []store.Token, now time.Time) (Result, error) {
+	ids := gated(toks)
+	waited, err := e.gate.enter(ctx, ids)
+	if err != nil {
+		return Result{}, err
+	}
+	defer e.gate.leave(ids)
+	if waited {
+		if toks, err = e.reread(ctx, toks); err != nil {
+			return Result{}, err
+		}
+		now = e.now()
+	}
+	return e.try(ctx, req, toks, now)
+}
+
+// try checks the code against each enabled token in toks and commits the
+// first that accepts it; if none does, it counts failures.
+func (e *Engine) try(ctx context.Context, req Request, toks []store.Token, now time.Time) (Result, error) {
 	var tried []attempt
 	for i := range toks {
 		t := &toks[i]
@@ -170,23 +194,34 @@ func (e *Engine) decide(ctx context.Context, req Request, toks []store.Token, no
 		}
 		deny(req, &a)
 		if a.match {
-			ok, err := e.commit(ctx, req, a, now)
+			ok, err := e.commit(ctx, req, &a, now)
 			if ok || err != nil {
 				return Result{OK: ok, User: t.User, TokenID: t.ID}, err
 			}
-			a.outcome, a.reason = resultReplay, ReasonReplayRace
 		}
 		tried = append(tried, a)
 	}
+	if len(tried) == 0 {
+		return e.refuseEarly(ctx, req, now, untried(toks))
+	}
 	return e.refuse(ctx, req, tried, now)
+}
+
+// untried is the reason for refusing a code no token of toks was tried
+// with.
+func untried(toks []store.Token) string {
+	switch {
+	case len(toks) == 0:
+		return ReasonNoToken
+	case !slices.ContainsFunc(toks, func(t store.Token) bool { return t.Enabled }):
+		return ReasonDisabled
+	}
+	return ReasonNoFit
 }
 
 // refuse counts a failure on every tried token, audits each, and returns the
 // refusal.
 func (e *Engine) refuse(ctx context.Context, req Request, tried []attempt, now time.Time) (Result, error) {
-	if len(tried) == 0 {
-		return e.refuseEarly(ctx, req, now, ReasonNoToken)
-	}
 	res := Result{User: req.User}
 	for i := range tried {
 		a := &tried[i]

@@ -81,27 +81,6 @@ func openFixture(t testing.TB, path string, key []byte, pol engine.Policy) *fixt
 	return f
 }
 
-// plainStore hides the optional methods of the store it wraps (as the
-// auditlog wrapper does), so that the engine takes its fallback path: one
-// store call for an outcome and another for its audit event.
-type plainStore struct{ store.Store }
-
-// plain makes f's engine use only the methods of store.Store.
-func (f *fixture) plain() *fixture {
-	f.eng = engine.New(plainStore{f.st}, f.box, f.pol, f.clock.Now)
-	return f
-}
-
-// bothPaths runs test with an engine that records outcomes with the store's
-// store.AuditedWriter methods and with one that has only store.Store's.
-func bothPaths(t *testing.T, pol engine.Policy, test func(t *testing.T, f *fixture)) {
-	if _, ok := any(plainStore{}).(store.AuditedWriter); ok {
-		t.Fatal("plainStore has the store.AuditedWriter methods; the fallback path goes untested")
-	}
-	t.Run("audited-writer", func(t *testing.T) { test(t, newFixture(t, pol)) })
-	t.Run("plain-store", func(t *testing.T) { test(t, newFixture(t, pol).plain()) })
-}
-
 // enroll stores a token and returns it.
 func (f *fixture) enroll(s enroll.Spec) store.Token {
 	f.t.Helper()

@@ -29,10 +29,11 @@ func TestLockout(t *testing.T) {
 		pol.MaxFailures, pol.LockFor = tt.maxFailures, tt.lockFor
 		f := newFixture(t, pol)
 		tok := f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
+		lockAt := max(tt.maxFailures, 1) // the failure that locks
 		wrong := f.verify("alice", "000000")
-		for i := range tt.maxFailures {
+		for i := 1; i < lockAt; i++ {
 			if f.locked(tok.ID) {
-				t.Fatalf("max %d: locked after %d failures", tt.maxFailures, i+1)
+				t.Fatalf("max %d: locked after %d failures; want the %dth to lock", tt.maxFailures, i, lockAt)
 			}
 			f.verify("alice", "000000")
 		}
@@ -41,17 +42,17 @@ func TestLockout(t *testing.T) {
 		if tt.lockFor != 0 {
 			want = f.clock.Now().Add(tt.lockFor)
 		}
-		if !got.LockedUntil.Equal(want) || got.Failures != tt.maxFailures+1 {
+		if !got.LockedUntil.Equal(want) || got.Failures != lockAt {
 			t.Fatalf("max %d, lock %v: after %d failures token = {Failures %d, LockedUntil %v}; want LockedUntil %v",
-				tt.maxFailures, tt.lockFor, tt.maxFailures+1, got.Failures, got.LockedUntil, want)
+				tt.maxFailures, tt.lockFor, lockAt, got.Failures, got.LockedUntil, want)
 		}
 		// A locked token refuses its right code exactly like a wrong code.
 		res := f.verify("alice", hotp(0, 6))
 		if public(res) != public(wrong) || res.Reason != engine.ReasonLocked {
 			t.Errorf("max %d: Verify(right code) on a locked token = %+v; want %+v with reason %q", tt.maxFailures, res, wrong, engine.ReasonLocked)
 		}
-		if n := f.token(tok.ID).Failures; n != tt.maxFailures+2 {
-			t.Errorf("max %d: attempt on a locked token not counted: Failures = %d; want %d", tt.maxFailures, n, tt.maxFailures+2)
+		if n := f.token(tok.ID).Failures; n != lockAt+1 {
+			t.Errorf("max %d: attempt on a locked token not counted: Failures = %d; want %d", tt.maxFailures, n, lockAt+1)
 		}
 		if tt.lockFor != 0 {
 			checkExpiry(t, f, tok.ID, tt.lockFor)
@@ -100,6 +101,21 @@ func checkForever(t *testing.T, f *fixture, id string) {
 	}
 }
 
+// TestLockoutBoundary: with max_failures = 5 a right code is accepted after
+// 4 wrong ones, and refused after 5 (issue 14, item 12).
+func TestLockoutBoundary(t *testing.T) {
+	for _, wrong := range []int{4, 5} {
+		f := newFixture(t, engine.DefaultPolicy())
+		f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
+		for range wrong {
+			f.verify("alice", "000000")
+		}
+		if res, want := f.verify("alice", hotp(0, 6)), wrong < 5; res.OK != want {
+			t.Errorf("Verify(right code) after %d wrong ones with MaxFailures 5 = %+v; want OK %v", wrong, res, want)
+		}
+	}
+}
+
 func TestUnlockUnknownToken(t *testing.T) {
 	f := newFixture(t, engine.DefaultPolicy())
 	if err := f.eng.Unlock(f.ctx, "nope"); !isNotFound(err) {
@@ -109,14 +125,17 @@ func TestUnlockUnknownToken(t *testing.T) {
 
 func TestReplayCountsAsFailure(t *testing.T) {
 	pol := engine.DefaultPolicy()
-	pol.MaxFailures = 1
+	pol.MaxFailures = 2
 	f := newFixture(t, pol)
 	tok := f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
 	f.verify("alice", hotp(0, 6))
 	f.verify("alice", hotp(0, 6))
+	if f.locked(tok.ID) {
+		t.Errorf("after one replay with MaxFailures 2: token locked")
+	}
 	f.verify("alice", hotp(0, 6))
 	if !f.locked(tok.ID) {
-		t.Errorf("after two replays with MaxFailures 1: token not locked")
+		t.Errorf("after two replays with MaxFailures 2: token not locked")
 	}
 }
 
@@ -124,8 +143,8 @@ func TestDisabledToken(t *testing.T) {
 	f := newFixture(t, engine.DefaultPolicy())
 	tok := f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
 	f.setEnabled(tok.ID, false)
-	if res := f.verify("alice", hotp(0, 6)); res.OK || res.Reason != engine.ReasonNoToken {
-		t.Errorf("Verify on a disabled token = %+v; want refused, %q", res, engine.ReasonNoToken)
+	if res := f.verify("alice", hotp(0, 6)); res.OK || res.Reason != engine.ReasonDisabled {
+		t.Errorf("Verify on a disabled token = %+v; want refused, %q", res, engine.ReasonDisabled)
 	}
 	if got := f.token(tok.ID); got.Failures != 0 || got.Next != 0 {
 		t.Errorf("disabled token was tried: Failures %d, Next %d", got.Failures, got.Next)

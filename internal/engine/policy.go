@@ -21,8 +21,9 @@ type Policy struct {
 	// 5.2 recommends 1 and 1. A step at or below the last accepted one is
 	// refused whatever the window.
 	TOTPBack, TOTPForward int
-	// MaxFailures is how many consecutive failures a token may have; the
-	// next one locks it. 0 locks at the first failure. Default 5.
+	// MaxFailures is the consecutive failure that locks a token: with the
+	// default 5, the 5th failure in a row locks it, and a right code is
+	// accepted after at most 4. 0 locks at the first failure, as 1 does.
 	MaxFailures int
 	// LockFor is how long a lock lasts; 0 locks until an admin unlocks.
 	// Default 15 minutes.
@@ -71,6 +72,9 @@ func (p Policy) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// lockAt is the failure count at which a token is locked.
+func (p Policy) lockAt() int { return max(p.MaxFailures, 1) }
 
 // lockUntil returns when a token that fails now too often unlocks.
 func (p Policy) lockUntil(now time.Time) time.Time {

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -21,10 +22,7 @@ import (
 // TestConcurrentSameCode: 64 goroutines submit the same valid code; exactly
 // one is accepted, for every token type.
 func TestConcurrentSameCode(t *testing.T) {
-	bothPaths(t, racePolicy(), testConcurrentSameCode)
-}
-
-func testConcurrentSameCode(t *testing.T, f *fixture) {
+	f := newFixture(t, racePolicy())
 	yk := newYubikey("vvcccccccccc")
 	f.enroll(enroll.Spec{User: "hotp", Type: store.HOTP, Secret: rfcKey})
 	f.enroll(enroll.Spec{User: "totp", Type: store.TOTP, Secret: rfcKey})
@@ -151,5 +149,85 @@ func TestChildVerify(t *testing.T) {
 		fmt.Println("RESULT ok")
 	} else {
 		fmt.Println("RESULT refused:", res.Reason)
+	}
+}
+
+// inflightStore counts, per token, the writes of an engine in flight at once.
+type inflightStore struct {
+	store.Store
+	mu      sync.Mutex
+	now     map[string]int
+	maxSeen int
+}
+
+func (c *inflightStore) enter(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now[id]++
+	c.maxSeen = max(c.maxSeen, c.now[id])
+}
+
+func (c *inflightStore) leave(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now[id]--
+}
+
+func (c *inflightStore) CommitSuccess(ctx context.Context, s store.Success) (store.Commit, error) {
+	c.enter(s.TokenID)
+	defer c.leave(s.TokenID)
+	return c.Store.CommitSuccess(ctx, s)
+}
+
+func (c *inflightStore) RecordFailure(ctx context.Context, a store.Attempt) (store.Failure, error) {
+	c.enter(a.TokenID)
+	defer c.leave(a.TokenID)
+	return c.Store.RecordFailure(ctx, a)
+}
+
+// TestOneCheckAtATime: 200 concurrent codes for one token reach the store
+// one at a time, each after reading what the one before it wrote, so that
+// a burst is decided exactly as the same codes one after another: the right
+// code at position p of a burst with MaxFailures 5 is accepted only if fewer
+// than 5 of the codes checked before it were wrong (issue 12, item 1).
+func TestOneCheckAtATime(t *testing.T) {
+	f := newFixture(t, engine.DefaultPolicy())
+	cs := &inflightStore{Store: f.st, now: map[string]int{}}
+	f.eng = engine.New(cs, f.box, f.pol, f.clock.Now)
+	tok := f.enroll(enroll.Spec{User: "alice", Type: store.HOTP, Secret: rfcKey})
+	for _, pos := range []int{1, 3, 5, 6, 100, 200} {
+		if err := f.eng.Unlock(f.ctx, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		right := hotp(uint64(f.token(tok.ID).Next), 6)
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			accepts atomic.Int32
+		)
+		for i := range 200 {
+			code := "000000"
+			if i == pos-1 {
+				code = right
+			}
+			wg.Go(func() {
+				<-start
+				if f.verify("alice", code).OK {
+					accepts.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		before := 199 - f.token(tok.ID).Failures
+		if accepts.Load() == 1 && before >= 5 {
+			t.Errorf("right code at %d: accepted after %d failures; want refused after 5", pos, before)
+		}
+		if accepts.Load() == 0 && f.token(tok.ID).Failures != 200 {
+			t.Errorf("right code at %d refused, yet %d failures counted of 200", pos, f.token(tok.ID).Failures)
+		}
+	}
+	if cs.maxSeen != 1 {
+		t.Errorf("up to %d writes for one token were in flight at once; want 1", cs.maxSeen)
 	}
 }

@@ -15,6 +15,7 @@ import (
 var (
 	ErrNoResyncToken = errors.New("engine: resync: no enabled HOTP or TOTP token to resync (Yubico OTP tokens need none)")
 	ErrResyncNoMatch = errors.New("engine: resync: the codes are not two consecutive unused codes of a token within the resync window (enter two codes in a row, the second right after the first)")
+	ErrResyncLocked  = errors.New("engine: resync: the token is locked (unlock it first: resync does not unlock)")
 )
 
 // ResyncRequest names the token to resync and the two codes it showed, one
@@ -31,8 +32,9 @@ type ResyncRequest struct {
 // now, never below Next. It moves Next past the second code and, for TOTP,
 // stores the drift from the clock to the second code's step, which later
 // verifications apply. It returns the token's ID; an error wrapping
-// [ErrNoResyncToken] or [ErrResyncNoMatch] when nothing was found. Resync
-// does not unlock a token.
+// [ErrNoResyncToken] or [ErrResyncNoMatch] when nothing was found, or
+// [ErrResyncLocked] for the codes of a locked token: Resync commits like a
+// success, which a lock refuses, and does not unlock.
 func (e *Engine) Resync(ctx context.Context, r ResyncRequest) (tokenID string, err error) {
 	toks, err := e.resyncTokens(ctx, r)
 	if err != nil {
@@ -47,7 +49,7 @@ func (e *Engine) Resync(ctx context.Context, r ResyncRequest) (tokenID string, e
 		}
 	}
 	for i := range toks {
-		if err := e.auditAdmin(ctx, actionResync, &toks[i], resultFail, "codes not found"); err != nil {
+		if err := e.audit(ctx, e.adminEvent(store.ActionResync, &toks[i], store.ResultFail, "codes not found")); err != nil {
 			return "", err
 		}
 	}
@@ -60,15 +62,19 @@ func (e *Engine) resyncToken(ctx context.Context, t *store.Token, r ResyncReques
 	if !ok || err != nil {
 		return false, err
 	}
-	committed, err := e.st.CommitSuccess(ctx, t.ID, next, drift, now)
+	reason := fmt.Sprintf("next counter %d, drift %d", next, drift)
+	c, err := e.st.CommitSuccess(ctx, store.Success{TokenID: t.ID, Next: next, Drift: drift, Now: now,
+		Event: e.adminEvent(store.ActionResync, t, store.ResultOK, reason)})
 	if err != nil {
 		return false, fmt.Errorf("engine: resync token %s: %w", t.ID, err)
 	}
-	if !committed { // a verification used the codes meanwhile
-		return false, nil
+	switch c {
+	case store.Committed:
+		return true, nil
+	case store.Locked:
+		return false, fmt.Errorf("%w (token %s)", ErrResyncLocked, t.ID)
 	}
-	reason := fmt.Sprintf("next counter %d, drift %d", next, drift)
-	return true, e.auditAdmin(ctx, actionResync, t, resultOK, reason)
+	return false, nil // a verification used the codes meanwhile, or an admin disabled the token
 }
 
 // resyncTokens returns the tokens r may resync.

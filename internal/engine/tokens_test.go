@@ -72,12 +72,12 @@ func TestPrefixedHOTP(t *testing.T) {
 		id, reason string
 	}{
 		{"alice", "12345678" + hotp(0, 6), true, a.ID, ""},
-		{"alice", hotp(1, 6), false, "", engine.ReasonNoToken},                  // without the identifier
-		{"alice", "12345679" + hotp(1, 6), false, "", engine.ReasonNoToken},     // another identifier
-		{"alice", "12345678" + hotp(0, 6), false, "", engine.ReasonReplay},      // replay
-		{"alice", "12345678" + "000000", false, "", engine.ReasonWrongCode},     // wrong code
-		{"bob", "ubhe00012345" + hotp(0, 8), true, b.ID, ""},                    // 8 digits, YubiKey OATH identifier
-		{"alice", "ubhe00012345" + hotp(1, 8), false, "", engine.ReasonNoToken}, // bob's token, alice's name
+		{"alice", hotp(1, 6), false, "", engine.ReasonNoFit},                  // without the identifier
+		{"alice", "12345679" + hotp(1, 6), false, "", engine.ReasonNoFit},     // another identifier
+		{"alice", "12345678" + hotp(0, 6), false, "", engine.ReasonReplay},    // replay
+		{"alice", "12345678" + "000000", false, "", engine.ReasonWrongCode},   // wrong code
+		{"bob", "ubhe00012345" + hotp(0, 8), true, b.ID, ""},                  // 8 digits, YubiKey OATH identifier
+		{"alice", "ubhe00012345" + hotp(1, 8), false, "", engine.ReasonNoFit}, // bob's token, alice's name
 	}
 	for _, tt := range tests {
 		res := f.verify(tt.user, tt.code)

@@ -53,9 +53,9 @@ func TestHOTPWindow(t *testing.T) {
 		{hotp(10, 6), true, "", 11}, // the next one
 		{hotp(21, 6), false, engine.ReasonWrongCode, 11},
 		{hotp(20, 6), true, "", 21}, // next 10 after 10: 11..20
-		{"12345", false, engine.ReasonNoToken, 21},
-		{"12345a", false, engine.ReasonNoToken, 21},
-		{"", false, engine.ReasonNoToken, 21},
+		{"12345", false, engine.ReasonNoFit, 21},
+		{"12345a", false, engine.ReasonNoFit, 21},
+		{"", false, engine.ReasonNoFit, 21},
 	})
 }
 
@@ -66,7 +66,7 @@ func TestHOTP8DigitsAndInitialCounter(t *testing.T) {
 	tok := f.enroll(enroll.Spec{User: "bob", Type: store.HOTP, Secret: rfcKey, Params: p, Counter: 1000})
 	runAttempts(t, f, "bob", tok.ID, []attempt{
 		{hotp(999, 8), false, engine.ReasonReplay, 1000},
-		{hotp(1000, 6), false, engine.ReasonNoToken, 1000},
+		{hotp(1000, 6), false, engine.ReasonNoFit, 1000},
 		{hotp(1000, 8), true, "", 1001},
 	})
 }

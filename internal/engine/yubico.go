@@ -23,7 +23,7 @@ func (e *Engine) checkYubico(t *store.Token, code string) (attempt, error) {
 	defer clear(key)
 	p, err := o.Decrypt(key)
 	if errors.Is(err, yubiotp.ErrCRC) {
-		return refused(resultFail, ReasonCRC), nil
+		return refused(store.ResultFail, ReasonCRC), nil
 	}
 	if err != nil {
 		return attempt{}, fmt.Errorf("engine: token %s: %w", t.ID, err)
@@ -39,11 +39,11 @@ func (e *Engine) checkYubicoFields(t *store.Token, p *yubiotp.Plaintext) (attemp
 	}
 	defer clear(pid)
 	if !yubiotp.EqualPrivateID(p.PrivateID[:], pid) {
-		return refused(resultFail, ReasonPrivateID), nil
+		return refused(store.ResultFail, ReasonPrivateID), nil
 	}
 	c := p.Counter()
 	if c < t.Next {
-		return refused(resultReplay, ReasonReplay), nil
+		return refused(store.ResultReplay, ReasonReplay), nil
 	}
 	return matched(c+1, t.Drift, fmt.Sprintf("yubico usage counter %d, session counter %d", c>>8, c&0xff)), nil
 }

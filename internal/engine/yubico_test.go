@@ -45,8 +45,8 @@ func TestYubicoWrongKeyAndPrivateID(t *testing.T) {
 	runAttempts(t, f, "alice", tok.ID, []attempt{
 		{wrongID.otp(1, 0), false, engine.ReasonPrivateID, 0},
 		{wrongKey.otp(1, 0), false, engine.ReasonCRC, 0},
-		{otherPublic.otp(1, 0), false, engine.ReasonNoToken, 0}, // another key's OTP is not tried
-		{yk.otp(1, 0)[:43], false, engine.ReasonNoToken, 0},
+		{otherPublic.otp(1, 0), false, engine.ReasonNoFit, 0}, // another key's OTP is not tried
+		{yk.otp(1, 0)[:43], false, engine.ReasonNoFit, 0},
 		{yk.otp(1, 0), true, "", 1<<8 + 1},
 	})
 	if got := f.token(tok.ID).Failures; got != 0 {
@@ -57,7 +57,7 @@ func TestYubicoWrongKeyAndPrivateID(t *testing.T) {
 // An OTP with a bad CRC counts a failure and can lock the token.
 func TestYubicoFailuresLock(t *testing.T) {
 	pol := engine.DefaultPolicy()
-	pol.MaxFailures = 1
+	pol.MaxFailures = 2
 	f := newFixture(t, pol)
 	yk := newYubikey("vvcccccccccc")
 	tok := f.enroll(yk.spec("alice"))

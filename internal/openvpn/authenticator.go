@@ -7,10 +7,11 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/openvpn/authtoken"
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // Frontend names OpenVPN in the login service's audit trail.
-const Frontend = "openvpn"
+const Frontend = store.ActorOpenVPN
 
 // Login is one authentication as OpenVPN reports it, from a script's
 // environment or a management-interface ENV block.

@@ -10,6 +10,7 @@ import (
 	layeh "layeh.com/radius"
 
 	"otpgate.dev/otpgate/internal/auth"
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // reply is the answer to one request: a Response code and the attributes
@@ -135,7 +136,7 @@ func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (
 	if err != nil {
 		return auth.Request{}, false
 	}
-	req := auth.Request{User: user, Style: cl.Style, Frontend: "radius", Source: src.Addr().Unmap().String()}
+	req := auth.Request{User: user, Style: cl.Style, Frontend: store.ActorRADIUS, Source: src.Addr().Unmap().String()}
 	if state := p.Get(typeState); len(state) > 0 {
 		req.ChallengeID, req.Code = string(state), string(pw)
 	} else {

@@ -7,9 +7,19 @@
 // A store never decides whether a code is valid; the engine does. The store
 // makes the engine's decision stick across processes and nodes: a success is
 // recorded by [Store.CommitSuccess], one conditional update that raises a
-// token's Next counter only if it is still below the new value. Zero rows
-// changed means another request got there first, and the caller must treat the
-// code as replayed. Nothing about replay is ever kept only in memory.
+// token's Next counter only if it is still below the new value and the token
+// is enabled and not locked. Zero rows changed means another request got
+// there first, or a failure locked the token meanwhile, and the caller must
+// refuse the code. Nothing about replay or lockout is ever kept only in
+// memory.
+//
+// # Audit
+//
+// A verification's outcome and its audit event are one argument of
+// [Store.CommitSuccess] and [Store.RecordFailure], written in one
+// transaction: an outcome is never stored without its event, nor an event
+// without its outcome. Other events go through [Store.AppendAudit]. The
+// values of [AuditEvent]'s Actor, Action and Result are the constants below.
 //
 // # Secrets
 //
@@ -67,6 +77,10 @@ type Token struct {
 	Type    TokenType
 	Enabled bool
 	Comment string
+	// Issuer is the name the user's authenticator app shows the token
+	// under (the otpauth URI's issuer, PSKC's Issuer); "" for none. It is
+	// set when the token is added and never changes.
+	Issuer string
 
 	Secret []byte     // sealed OATH seed or Yubico AES key
 	Params otp.Params // OATH parameters; unused for Yubico
@@ -105,15 +119,59 @@ type Challenge struct {
 	Created time.Time
 }
 
+// Actor names who acted, in an AuditEvent: a front end for a login, the
+// admin commands, or the daemon itself.
+type Actor string
+
+const (
+	ActorAdmin    Actor = "admin"    // an admin command: enroll, delete, unlock, verify, ...
+	ActorServe    Actor = "serve"    // the daemon's own housekeeping (audit_retention)
+	ActorRADIUS   Actor = "radius"   // a login through the RADIUS server
+	ActorOpenVPN  Actor = "openvpn"  // a login through an OpenVPN hook or the management interface
+	ActorAuditlog Actor = "auditlog" // the JSON-lines copy of the trail, about itself
+)
+
+// Action names what was done, in an AuditEvent.
+type Action string
+
+const (
+	ActionVerify      Action = "verify" // a code checked (a login's second factor, or otpgate verify)
+	ActionLogin       Action = "login"  // a login refused before its code was checked (the password)
+	ActionEnroll      Action = "enroll"
+	ActionImport      Action = "import"
+	ActionExport      Action = "export"
+	ActionDelete      Action = "delete" // a user and all their tokens
+	ActionDeleteToken Action = "delete-token"
+	ActionEnable      Action = "enable"
+	ActionDisable     Action = "disable"
+	ActionUnlock      Action = "unlock"
+	ActionResync      Action = "resync"
+	ActionTest        Action = "test" // an admin was shown a token's current code
+	ActionPruneAudit  Action = "prune-audit"
+)
+
+// Result is an AuditEvent's outcome.
+type Result string
+
+const (
+	ResultOK     Result = "ok"
+	ResultFail   Result = "fail"   // a wrong code, or an admin operation that found nothing to do
+	ResultReplay Result = "replay" // a code whose counter was used already
+	ResultLocked Result = "locked" // a code for a locked token, refused whatever it was
+)
+
 // AuditEvent records an admin action or a verification outcome. It never
 // carries a code or a secret.
 type AuditEvent struct {
+	// Seq is the event's place in the trail, set by the store: a later
+	// event has a higher Seq. It is 0 in an event to be appended.
+	Seq     int64
 	Time    time.Time
-	Actor   string // "admin", "radius", "openvpn", ...
-	Action  string // "verify", "enroll", "delete", "unlock", ...
+	Actor   Actor
+	Action  Action
 	User    string
 	TokenID string
-	Result  string // "ok", "fail", "replay", "locked", ...
+	Result  Result
 	Reason  string
 	Source  string // client address, NAS, tty
 }
@@ -123,8 +181,8 @@ const PruneBatch = 5000
 
 // PruneEvent is the audit event that records a PruneAudit by actor at now,
 // which deleted n events logged before before.
-func PruneEvent(actor string, n int, before, now time.Time) AuditEvent {
-	return AuditEvent{Time: now, Actor: actor, Action: "prune-audit", Result: "ok",
+func PruneEvent(actor Actor, n int, before, now time.Time) AuditEvent {
+	return AuditEvent{Time: now, Actor: actor, Action: ActionPruneAudit, Result: ResultOK,
 		Reason: strconv.Itoa(n) + " events logged before " + before.UTC().Format(time.RFC3339Nano)}
 }
 
@@ -136,6 +194,64 @@ type AuditFilter struct {
 	// page of a trail read newest first.
 	Before time.Time
 	Limit  int
+}
+
+// Success is a verification's success, for CommitSuccess: the token
+// TokenID accepted counter Next-1 at Now.
+type Success struct {
+	TokenID string
+	Next    int64 // the token's Next after the success
+	Drift   int64 // the token's Drift after the success
+	Now     time.Time
+	// Event is appended to the trail in the same transaction, and only if
+	// the success commits.
+	Event AuditEvent
+}
+
+// Commit is what CommitSuccess did with a Success.
+type Commit int
+
+const (
+	// Committed: the success and its event are stored.
+	Committed Commit = iota + 1
+	// Replayed: the token's Next was at or past the success's already; the
+	// code was used, by this request's rival or before.
+	Replayed
+	// Locked: the token was locked at the success's Now, though it may not
+	// have been when the code was checked.
+	Locked
+	// Disabled: the token was disabled meanwhile.
+	Disabled
+)
+
+func (c Commit) String() string {
+	switch c {
+	case Committed:
+		return "committed"
+	case Replayed:
+		return "replayed"
+	case Locked:
+		return "locked"
+	case Disabled:
+		return "disabled"
+	}
+	return "Commit(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Attempt is a failed verification, for RecordFailure.
+type Attempt struct {
+	TokenID string
+	Now     time.Time
+	// MaxFailures is the consecutive failure that locks the token: with 5,
+	// the 5th failure in a row sets LockedUntil. 0 locks at the first, as 1
+	// does.
+	MaxFailures int
+	LockUntil   time.Time
+	// Event makes the attempt's audit event from the token's failure count
+	// and lock as this attempt left them. The store appends it in the same
+	// transaction. It runs while the store writes, so it must be quick and
+	// must not call the store; it may run more than once.
+	Event func(Failure) AuditEvent
 }
 
 // Failure is the outcome of RecordFailure.
@@ -187,17 +303,22 @@ type Store interface {
 	// transaction: the user never has both, nor neither.
 	ReplaceTokens(ctx context.Context, old []string, t *Token) error
 
-	// CommitSuccess records that the token accepted counter next-1: it sets
-	// Next = next, Drift = drift, Failures = 0 and LastCheck = LastSuccess =
-	// now, but only if the stored Next is still below next. It reports
-	// false, with no change, when it was not: the code was already used.
-	// An unknown id is ErrNotFound.
-	CommitSuccess(ctx context.Context, id string, next, drift int64, now time.Time) (bool, error)
-	// RecordFailure counts one failed attempt at now and sets LastCheck.
-	// When the count passes maxFailures (0 locks at the first failure) it
-	// sets LockedUntil to lockUntil. The returned Failure is the row's state
-	// after the update. An unknown id is ErrNotFound.
-	RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time) (Failure, error)
+	// CommitSuccess records s and its event in one transaction, and only if
+	// at that moment the token is enabled, not locked at s.Now, and its
+	// stored Next is below s.Next: then it sets Next = s.Next, Drift =
+	// s.Drift, Failures = 0 and LastCheck = LastSuccess = s.Now and reports
+	// Committed. Otherwise nothing is written and it reports why: Replayed,
+	// Locked or Disabled. The lock is part of the one conditional write, so
+	// that a success can never commit after the failure that locked its
+	// token, however many attempts were checked at once. An unknown token
+	// is ErrNotFound.
+	CommitSuccess(ctx context.Context, s Success) (Commit, error)
+	// RecordFailure counts one failed attempt at a.Now, sets LastCheck, and
+	// when the count reaches a.MaxFailures sets LockedUntil to a.LockUntil;
+	// in the same transaction it appends a.Event of the Failure, the row's
+	// state after the update, which it returns. An unknown token is
+	// ErrNotFound.
+	RecordFailure(ctx context.Context, a Attempt) (Failure, error)
 	// Unlock clears Failures and LockedUntil.
 	Unlock(ctx context.Context, id string) error // ErrNotFound
 
@@ -212,11 +333,18 @@ type Store interface {
 	// (Expires <= now) and reports how many.
 	PurgeChallenges(ctx context.Context, now time.Time) (int, error)
 
-	// AppendAudit records e; a zero e.Time is set to now.
+	// AppendAudit records e, an event that is no verification's outcome
+	// (those go with CommitSuccess and RecordFailure); a zero e.Time is
+	// set to now.
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) // newest first
+	// AuditAfter returns up to limit events whose Seq is above seq, lowest
+	// Seq first, and the highest Seq in the trail (0 when it is empty). On
+	// SQLite, Seq order is commit order; on PostgreSQL an event may become
+	// visible after one with a higher Seq (see package auditlog).
+	AuditAfter(ctx context.Context, seq int64, limit int) ([]AuditEvent, int64, error)
 	// PruneAudit deletes the events logged before before and reports how
-	// many. It deletes in batches of at most PruneBatch, each its own
+	// many. Seq keeps growing after it: no number is given twice. It deletes in batches of at most PruneBatch, each its own
 	// transaction, so that a large trail does not hold up logins; an error
 	// or a cancelled ctx stops it with the batches done so far kept.
 	PruneAudit(ctx context.Context, before time.Time) (int, error)

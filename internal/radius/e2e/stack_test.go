@@ -204,7 +204,7 @@ func (s *stack) audit(user string) []string {
 	var out []string
 	for i := len(evs) - 1; i >= 0; i-- {
 		if evs[i].Actor == "radius" {
-			out = append(out, evs[i].Action+":"+evs[i].Result)
+			out = append(out, string(evs[i].Action)+":"+string(evs[i].Result))
 		}
 	}
 	return out

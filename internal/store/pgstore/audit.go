@@ -39,12 +39,31 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int, error) {
 // Audit returns the events f selects, newest first.
 func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
 	q, args := sqlstore.SelectAudit(f)
-	rows, _ := s.pool.Query(ctx, q, args...)
-	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEvent, error) {
-		return sqlstore.ScanAudit(row)
-	})
+	es, err := s.audit(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail("audit", err)
 	}
 	return es, nil
+}
+
+// AuditAfter returns up to limit events after seq, in seq order. The
+// sequence numbers an event when it is inserted, not when its transaction
+// commits, so a lower seq may appear after a higher one.
+func (s *Store) AuditAfter(ctx context.Context, seq int64, limit int) ([]store.AuditEvent, int64, error) {
+	es, err := s.audit(ctx, sqlstore.SelectAuditAfter, seq, limit)
+	var last int64
+	if err == nil {
+		err = s.pool.QueryRow(ctx, sqlstore.LastAuditSeq).Scan(&last)
+	}
+	if err != nil {
+		return nil, 0, s.fail("audit", err)
+	}
+	return es, last, nil
+}
+
+func (s *Store) audit(ctx context.Context, q string, args ...any) ([]store.AuditEvent, error) {
+	rows, _ := s.pool.Query(ctx, q, args...)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEvent, error) {
+		return sqlstore.ScanAudit(row)
+	})
 }

@@ -25,6 +25,6 @@ func ExampleOpen() {
 	}
 	// The engine on one node accepted HOTP counter 0. The same code sent to
 	// another node at the same moment gets false there.
-	ok, err := st.CommitSuccess(ctx, "tok-1", 1, 0, time.Now())
-	fmt.Println(ok, err)
+	c, err := st.CommitSuccess(ctx, store.Success{TokenID: "tok-1", Next: 1, Now: time.Now()})
+	fmt.Println(c, err)
 }

@@ -67,11 +67,11 @@ func TestCommitSuccessAcrossNodes(t *testing.T) {
 			wins int
 		)
 		raceNodes(ss, func(s *Store) {
-			ok, err := s.CommitSuccess(t.Context(), "x", next, 0, time.Now())
+			ok, err := s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: next, Now: time.Now()})
 			if err != nil {
 				t.Errorf("CommitSuccess(%d) = %v", next, err)
 			}
-			if ok {
+			if ok == store.Committed {
 				mu.Lock()
 				wins++
 				mu.Unlock()
@@ -98,13 +98,13 @@ func TestRecordFailureAcrossNodes(t *testing.T) {
 		seen = map[int]int{}
 	)
 	raceNodes(ss, func(s *Store) {
-		f, err := s.RecordFailure(t.Context(), "x", time.Now(), maxFailures, store.Forever)
+		f, err := s.RecordFailure(t.Context(), store.Attempt{TokenID: "x", Now: time.Now(), MaxFailures: maxFailures, LockUntil: store.Forever, Event: failEvent})
 		if err != nil {
 			t.Errorf("RecordFailure = %v", err)
 			return
 		}
-		if locked := !f.LockedUntil.IsZero(); locked != (f.Failures > maxFailures) {
-			t.Errorf("RecordFailure = %+v; want locked iff Failures > %d", f, maxFailures)
+		if locked := !f.LockedUntil.IsZero(); locked != (f.Failures >= maxFailures) {
+			t.Errorf("RecordFailure = %+v; want locked from the %dth failure", f, maxFailures)
 		}
 		mu.Lock()
 		seen[f.Failures]++
@@ -120,6 +120,77 @@ func TestRecordFailureAcrossNodes(t *testing.T) {
 	if err != nil || tok.Failures != total || !tok.Locked(time.Now()) {
 		t.Errorf("Token(x) after %d failures on %d nodes: Failures %d, locked %v, %v; want %d and locked",
 			total, nodes, tok.Failures, tok.Locked(time.Now()), err, total)
+	}
+}
+
+// failEvent is the audit event of a failure in these tests.
+func failEvent(f store.Failure) store.AuditEvent {
+	return store.AuditEvent{Actor: store.ActorRADIUS, Action: store.ActionVerify, User: "alice", TokenID: "x",
+		Result: store.ResultFail, Reason: fmt.Sprintf("failure %d", f.Failures)}
+}
+
+// TestLockoutAcrossNodes: failures on every node race one success; the
+// success commits only if fewer than the limit of failures committed
+// before it, on whichever node (issue 12, item 1).
+func TestLockoutAcrossNodes(t *testing.T) {
+	const maxFailures = 5
+	ss := openNodes(t)
+	for round := range 20 {
+		if err := ss[0].Unlock(t.Context(), "x"); err != nil {
+			t.Fatal(err)
+		}
+		var (
+			mu   sync.Mutex
+			n    int
+			c    store.Commit
+			cerr error
+		)
+		raceNodes(ss, func(s *Store) {
+			mu.Lock()
+			n++
+			first := n == round%(nodes*racersByNode)+1
+			mu.Unlock()
+			if first {
+				c, cerr = s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: 2000 + int64(round), Now: time.Now()})
+				return
+			}
+			a := store.Attempt{TokenID: "x", Now: time.Now(), MaxFailures: maxFailures, LockUntil: store.Forever, Event: failEvent}
+			if _, err := s.RecordFailure(t.Context(), a); err != nil {
+				t.Errorf("RecordFailure = %v", err)
+			}
+		})
+		tok, err := ss[0].Token(t.Context(), "x")
+		if err != nil || cerr != nil {
+			t.Fatalf("round %d: %v, %v", round, err, cerr)
+		}
+		if before := nodes*racersByNode - 1 - tok.Failures; c == store.Committed && before >= maxFailures {
+			t.Errorf("round %d: the success committed after %d failures; want it refused after %d", round, before, maxFailures)
+		}
+	}
+}
+
+// TestNoOutcomeWithoutItsEvent: when the audit event cannot be inserted,
+// the success or failure it records is not stored either: each is one
+// transaction with its event.
+func TestNoOutcomeWithoutItsEvent(t *testing.T) {
+	ss := openNodes(t)
+	s := ss[0]
+	_, err := s.pool.Exec(t.Context(), `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
+		$$BEGIN RAISE EXCEPTION 'audit refused'; END$$;
+		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION refuse_audit()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := store.AuditEvent{Actor: store.ActorRADIUS, Action: store.ActionVerify, User: "alice", TokenID: "x", Result: store.ResultOK}
+	if c, err := s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: 1001, Now: time.Now(), Event: ev}); c == store.Committed || err == nil {
+		t.Errorf("CommitSuccess with the audit refused = %v, %v; want an error", c, err)
+	}
+	a := store.Attempt{TokenID: "x", Now: time.Now(), MaxFailures: 1, LockUntil: store.Forever, Event: failEvent}
+	if _, err := s.RecordFailure(t.Context(), a); err == nil {
+		t.Errorf("RecordFailure with the audit refused = nil error; want one")
+	}
+	if tok, err := s.Token(t.Context(), "x"); err != nil || tok.Next != 1000 || tok.Failures != 0 || !tok.LockedUntil.IsZero() {
+		t.Errorf("token after refused events = Next %d, Failures %d, LockedUntil %v, %v; want unchanged", tok.Next, tok.Failures, tok.LockedUntil, err)
 	}
 }
 

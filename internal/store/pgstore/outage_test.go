@@ -26,16 +26,16 @@ func TestOutage(t *testing.T) {
 	if err := s.AddToken(t.Context(), tok); err != nil {
 		t.Fatalf("AddToken = %v", err)
 	}
-	if ok, err := s.CommitSuccess(t.Context(), "x", 11, 0, time.Now()); !ok || err != nil {
-		t.Fatalf("CommitSuccess(11) before the outage = %v, %v; want true", ok, err)
+	if ok, err := s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: 11, Now: time.Now()}); ok != store.Committed || err != nil {
+		t.Fatalf("CommitSuccess(11) before the outage = %v, %v; want committed", ok, err)
 	}
 
 	cluster.Stop(t)
 	var last error
 	for i := range 3 {
-		ok, err := s.CommitSuccess(t.Context(), "x", 20+int64(i), 0, time.Now())
-		if ok || err == nil {
-			t.Fatalf("CommitSuccess while the database is down = %v, %v; want false and an error", ok, err)
+		ok, err := s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: 20 + int64(i), Now: time.Now()})
+		if ok == store.Committed || err == nil {
+			t.Fatalf("CommitSuccess while the database is down = %v, %v; want an error", ok, err)
 		}
 		last = err
 	}
@@ -50,9 +50,9 @@ func TestOutage(t *testing.T) {
 	cluster.Start(t)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		ok, err := s.CommitSuccess(t.Context(), "x", 30, 0, time.Now())
+		ok, err := s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: 30, Now: time.Now()})
 		if err == nil {
-			if !ok {
+			if ok != store.Committed {
 				t.Fatalf("first CommitSuccess(30) after the outage = false; want true")
 			}
 			break
@@ -63,8 +63,8 @@ func TestOutage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	for _, next := range []int64{11, 30} {
-		if ok, err := s.CommitSuccess(t.Context(), "x", next, 0, time.Now()); ok || err != nil {
-			t.Errorf("CommitSuccess(%d) again after the outage = %v, %v; want false (replay)", next, ok, err)
+		if ok, err := s.CommitSuccess(t.Context(), store.Success{TokenID: "x", Next: next, Now: time.Now()}); ok != store.Replayed || err != nil {
+			t.Errorf("CommitSuccess(%d) again after the outage = %v, %v; want replayed", next, ok, err)
 		}
 	}
 	if got, err := s.Token(t.Context(), "x"); err != nil || got.Next != 30 {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,50 +12,74 @@ import (
 	"otpgate.dev/otpgate/internal/store/sqlstore"
 )
 
-// CommitSuccess raises the token's Next to next if it is still below: one
-// conditional UPDATE, committed before it reports true. False means the
-// counter was used already, here or on another node. An unknown id is
-// ErrNotFound.
-func (s *Store) CommitSuccess(ctx context.Context, id string, next, drift int64, now time.Time) (bool, error) {
-	tag, err := s.pool.Exec(ctx, sqlstore.CommitSuccess, id, next, drift, sqlstore.Nanos(now))
+// commitSuccess is sqlstore.CommitSuccess and the INSERT of its event as
+// one statement, so one transaction and one round trip: the INSERT takes
+// its row from the UPDATE's RETURNING and so happens only if the UPDATE
+// changed the row. A data-modifying WITH runs under Read Committed like the
+// UPDATE alone (PostgreSQL 7.8.4), so the first success among nodes wins and
+// a lock committed before it is seen. The casts type the parameters, which
+// an INSERT ... SELECT does not.
+const commitSuccess = `WITH s AS (` + sqlstore.CommitSuccess + ` RETURNING id)
+INSERT INTO audit (` + sqlstore.AuditColumns + `)
+SELECT $5::bigint, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text FROM s`
+
+// CommitSuccess records sc and its event in one statement. Anything but
+// Committed was decided by that statement; the reason is read after it,
+// and a token changed in between may be given the wrong one of Replayed,
+// Locked or Disabled: all three refuse the code.
+func (s *Store) CommitSuccess(ctx context.Context, sc store.Success) (store.Commit, error) {
+	sc.Event.Time = sqlstore.OrNow(sc.Event.Time)
+	args := append([]any{sc.TokenID, sc.Next, sc.Drift, sqlstore.Nanos(sc.Now)}, sqlstore.AuditArgs(sc.Event)...)
+	tag, err := s.pool.Exec(ctx, commitSuccess, args...)
+	c := store.Committed
 	if err == nil && tag.RowsAffected() == 0 {
-		err = s.tokenExists(ctx, id)
+		c, err = s.commitState(ctx, sc)
 	}
 	if err != nil {
-		return false, s.fail(fmt.Sprintf("commit success of token %q", id), err)
+		return 0, s.fail(fmt.Sprintf("commit success of token %q", sc.TokenID), err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return c, nil
 }
 
-// tokenExists answers ErrNotFound when no token has id. It runs after the
-// UPDATE that changed nothing, so a token deleted in between is reported
-// missing rather than replayed: both refuse the code.
-func (s *Store) tokenExists(ctx context.Context, id string) error {
-	var n int
-	if err := s.pool.QueryRow(ctx, sqlstore.TokenExists, id).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-// RecordFailure counts one failed attempt in one UPDATE ... RETURNING.
-func (s *Store) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time) (store.Failure, error) {
+// commitState says why CommitSuccess changed nothing, or ErrNotFound.
+func (s *Store) commitState(ctx context.Context, sc store.Success) (store.Commit, error) {
 	var (
-		f      store.Failure
-		locked sql.NullInt64
+		enabled bool
+		locked  sql.NullInt64
 	)
-	err := s.pool.QueryRow(ctx, sqlstore.RecordFailure, id, sqlstore.Nanos(now), maxFailures, sqlstore.Time(lockUntil)).
-		Scan(&f.Failures, &locked)
+	err := s.pool.QueryRow(ctx, sqlstore.CommitState, sc.TokenID).Scan(&enabled, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = store.ErrNotFound
+		return 0, store.ErrNotFound
 	}
 	if err != nil {
-		return store.Failure{}, s.fail(fmt.Sprintf("record failure of token %q", id), err)
+		return 0, err
 	}
-	f.LockedUntil = sqlstore.FromNull(locked)
+	return sqlstore.CommitOutcome(enabled, locked, sc.Now), nil
+}
+
+// RecordFailure counts one failed attempt with UPDATE ... RETURNING and
+// appends its event, in one transaction.
+func (s *Store) RecordFailure(ctx context.Context, a store.Attempt) (store.Failure, error) {
+	var f store.Failure
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var locked sql.NullInt64
+		err := tx.QueryRow(ctx, sqlstore.RecordFailure, a.TokenID, sqlstore.Nanos(a.Now), a.MaxFailures, sqlstore.Time(a.LockUntil)).
+			Scan(&f.Failures, &locked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		f.LockedUntil = sqlstore.FromNull(locked)
+		e := a.Event(f)
+		e.Time = sqlstore.OrNow(e.Time)
+		_, err = tx.Exec(ctx, sqlstore.InsertAudit, sqlstore.AuditArgs(e)...)
+		return err
+	})
+	if err != nil {
+		return store.Failure{}, s.fail(fmt.Sprintf("record failure of token %q", a.TokenID), err)
+	}
 	return f, nil
 }
 

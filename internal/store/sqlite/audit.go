@@ -53,9 +53,27 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int, error) {
 	}
 }
 
+// AuditAfter returns up to limit events after seq, in seq order, which is
+// the order their transactions committed in: one writer numbers them.
+func (s *Store) AuditAfter(ctx context.Context, seq int64, limit int) ([]store.AuditEvent, int64, error) {
+	es, err := s.audit(ctx, sqlstore.SelectAuditAfter, seq, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var last int64
+	if err := s.rdb.QueryRowContext(ctx, sqlstore.LastAuditSeq).Scan(&last); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	return es, last, nil
+}
+
 // Audit returns the events f selects, newest first.
 func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
 	q, args := sqlstore.SelectAudit(f)
+	return s.audit(ctx, q, args...)
+}
+
+func (s *Store) audit(ctx context.Context, q string, args ...any) ([]store.AuditEvent, error) {
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: audit: %w", err)

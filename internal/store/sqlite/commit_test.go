@@ -54,12 +54,12 @@ func sabotage(s *Store) func() error {
 	}
 }
 
-func commitWrites(s *Store, ids []string, next int64, oks []bool) []func() error {
+func commitWrites(s *Store, ids []string, next int64, oks []store.Commit) []func() error {
 	var ws []func() error
 	for i, id := range ids {
 		ws = append(ws, func() error {
 			var err error
-			oks[i], err = s.CommitSuccess(context.Background(), id, next, 0, time.Now())
+			oks[i], err = s.CommitSuccess(context.Background(), store.Success{TokenID: id, Next: next, Now: time.Now()})
 			return err
 		})
 	}
@@ -81,11 +81,11 @@ func tokens(t *testing.T, s *Store, n int) []string {
 func TestFailedCommitFailsEveryCaller(t *testing.T) {
 	s, _ := openTemp(t)
 	ids := tokens(t, s, 20)
-	oks := make([]bool, len(ids))
+	oks := make([]store.Commit, len(ids))
 	errs := batch(t, s, append(commitWrites(s, ids, 5, oks), sabotage(s))...)
 	for i, id := range ids {
-		if errs[i] == nil || oks[i] {
-			t.Errorf("CommitSuccess(%s) in a transaction that failed to commit = %v, %v; want false and an error", id, oks[i], errs[i])
+		if errs[i] == nil || oks[i] == store.Committed {
+			t.Errorf("CommitSuccess(%s) in a transaction that failed to commit = %v, %v; want an error", id, oks[i], errs[i])
 		}
 		if tok, err := s.Token(context.Background(), id); err != nil || tok.Next != 0 {
 			t.Errorf("Token(%s).Next after the failed commit = %d, %v; want 0", id, tok.Next, err)
@@ -95,8 +95,8 @@ func TestFailedCommitFailsEveryCaller(t *testing.T) {
 		t.Errorf("the sabotaging write = nil error; want the commit's error")
 	}
 	// The next transaction is fine.
-	if ok, err := s.CommitSuccess(context.Background(), ids[0], 5, 0, time.Now()); !ok || err != nil {
-		t.Errorf("CommitSuccess after a failed transaction = %v, %v; want true", ok, err)
+	if c, err := s.CommitSuccess(context.Background(), store.Success{TokenID: ids[0], Next: 5, Now: time.Now()}); c != store.Committed || err != nil {
+		t.Errorf("CommitSuccess after a failed transaction = %v, %v; want committed", c, err)
 	}
 }
 
@@ -105,7 +105,7 @@ func TestFailedCommitFailsEveryCaller(t *testing.T) {
 func TestBadWriteSparesItsBatch(t *testing.T) {
 	s, _ := openTemp(t)
 	ids := tokens(t, s, 20)
-	oks := make([]bool, len(ids))
+	oks := make([]store.Commit, len(ids))
 	boom := errors.New("boom")
 	bad := func() error {
 		return s.c.do(context.Background(), &op{run: func(*writer) error { return boom }})
@@ -121,9 +121,9 @@ func TestBadWriteSparesItsBatch(t *testing.T) {
 			t.Errorf("write %d beside a bad one = %v; want nil", i, err)
 		}
 	}
-	for i, ok := range oks {
-		if !ok {
-			t.Errorf("CommitSuccess(%s) beside a bad write = false; want true", ids[i])
+	for i, c := range oks {
+		if c != store.Committed {
+			t.Errorf("CommitSuccess(%s) beside a bad write = %v; want committed", ids[i], c)
 		}
 	}
 }
@@ -133,11 +133,11 @@ func TestBadWriteSparesItsBatch(t *testing.T) {
 func TestAnswersInOrder(t *testing.T) {
 	s, _ := openTemp(t)
 	addToken(t, s, "tok")
-	var oks [3]bool
+	var oks [3]store.Commit
 	commit := func(i int, next int64) func() error {
 		return func() error {
 			var err error
-			oks[i], err = s.CommitSuccess(context.Background(), "tok", next, 0, time.Now())
+			oks[i], err = s.CommitSuccess(context.Background(), store.Success{TokenID: "tok", Next: next, Now: time.Now()})
 			return err
 		}
 	}
@@ -158,7 +158,7 @@ func TestAnswersInOrder(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	if oks != [3]bool{true, false, true} {
-		t.Errorf("CommitSuccess(5), (5), (6) in one batch = %v; want [true false true]", oks)
+	if oks != [3]store.Commit{store.Committed, store.Replayed, store.Committed} {
+		t.Errorf("CommitSuccess(5), (5), (6) in one batch = %v; want [committed replayed committed]", oks)
 	}
 }

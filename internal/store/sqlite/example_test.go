@@ -28,11 +28,11 @@ func ExampleOpen() {
 		log.Fatal(err)
 	}
 	// The engine accepted HOTP counter 0: the token's Next becomes 1.
-	ok, _ := st.CommitSuccess(ctx, "tok-1", 1, 0, time.Now())
-	fmt.Println("first use:", ok)
-	ok, _ = st.CommitSuccess(ctx, "tok-1", 1, 0, time.Now())
-	fmt.Println("replayed:", ok)
+	c, _ := st.CommitSuccess(ctx, store.Success{TokenID: "tok-1", Next: 1, Now: time.Now()})
+	fmt.Println("first use:", c)
+	c, _ = st.CommitSuccess(ctx, store.Success{TokenID: "tok-1", Next: 1, Now: time.Now()})
+	fmt.Println("again:", c)
 	// Output:
-	// first use: true
-	// replayed: false
+	// first use: committed
+	// again: replayed
 }

@@ -44,7 +44,7 @@ func addToken(t *testing.T, s *Store, id string) {
 func TestSQLite3Shell(t *testing.T) {
 	s, path := openTemp(t)
 	addToken(t, s, "tok")
-	if ok, err := s.CommitSuccess(context.Background(), "tok", 42, 0, time.Now()); !ok || err != nil {
+	if ok, err := s.CommitSuccess(context.Background(), store.Success{TokenID: "tok", Next: 42, Now: time.Now()}); ok != store.Committed || err != nil {
 		t.Fatalf("CommitSuccess = %v, %v", ok, err)
 	}
 	// While the store is open: the commit is visible to another process.
@@ -62,7 +62,7 @@ func TestSQLite3Shell(t *testing.T) {
 	// A write by the shell is seen by the store, and replay protection holds
 	// across them.
 	shell(t, path, "UPDATE tokens SET next_counter = 100 WHERE id = 'tok'")
-	if ok, err := s.CommitSuccess(context.Background(), "tok", 60, 0, time.Now()); ok || err != nil {
+	if ok, err := s.CommitSuccess(context.Background(), store.Success{TokenID: "tok", Next: 60, Now: time.Now()}); ok != store.Replayed || err != nil {
 		t.Errorf("CommitSuccess(60) after the shell set 100 = %v, %v; want false", ok, err)
 	}
 }
@@ -110,7 +110,7 @@ func TestRefuseNewerSchema(t *testing.T) {
 func TestReopenKeepsData(t *testing.T) {
 	s, path := openTemp(t)
 	addToken(t, s, "tok")
-	if ok, err := s.CommitSuccess(context.Background(), "tok", 7, 0, time.Now()); !ok || err != nil {
+	if ok, err := s.CommitSuccess(context.Background(), store.Success{TokenID: "tok", Next: 7, Now: time.Now()}); ok != store.Committed || err != nil {
 		t.Fatalf("CommitSuccess = %v, %v", ok, err)
 	}
 	s.Close()
@@ -119,8 +119,8 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if ok, err := s2.CommitSuccess(context.Background(), "tok", 7, 0, time.Now()); ok || err != nil {
-		t.Errorf("CommitSuccess(7) after reopening = %v, %v; want false (replay)", ok, err)
+	if ok, err := s2.CommitSuccess(context.Background(), store.Success{TokenID: "tok", Next: 7, Now: time.Now()}); ok != store.Replayed || err != nil {
+		t.Errorf("CommitSuccess(7) after reopening = %v, %v; want replayed", ok, err)
 	}
 }
 
@@ -128,7 +128,7 @@ func TestClosed(t *testing.T) {
 	s, _ := openTemp(t)
 	addToken(t, s, "tok")
 	s.Close()
-	if _, err := s.CommitSuccess(context.Background(), "tok", 9, 0, time.Now()); err == nil {
+	if _, err := s.CommitSuccess(context.Background(), store.Success{TokenID: "tok", Next: 9, Now: time.Now()}); err == nil {
 		t.Errorf("CommitSuccess after Close = nil error; want an error")
 	}
 	if _, err := s.Token(context.Background(), "tok"); err == nil {

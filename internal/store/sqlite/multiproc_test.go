@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // childEnv makes the test binary a committing child process (see child).
@@ -42,12 +44,12 @@ func child(path string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		ok, err := s.CommitSuccess(ctx, "tok", next, 0, time.Now())
+		c, err := s.CommitSuccess(ctx, store.Success{TokenID: "tok", Next: next, Now: time.Now()})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		fmt.Println(ok)
+		fmt.Println(c == store.Committed)
 	}
 	return 0
 }

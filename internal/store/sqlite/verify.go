@@ -5,76 +5,75 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlstore"
 )
 
-// CommitSuccess raises the token's Next to next if it is still below: one
-// conditional UPDATE, committed before it reports true. False means the
-// counter was used already. An unknown id is ErrNotFound.
-func (s *Store) CommitSuccess(ctx context.Context, id string, next, drift int64, now time.Time) (bool, error) {
-	var ok bool
+// CommitSuccess records s and its event in one write of the group commit:
+// the conditional UPDATE, and the INSERT of the event when it changed the
+// row, committed before it reports Committed.
+func (s *Store) CommitSuccess(ctx context.Context, sc store.Success) (store.Commit, error) {
+	var c store.Commit
 	err := s.write(ctx, func(w *writer) (err error) {
-		ok, err = w.commitSuccess(id, next, drift, now)
+		c, err = w.commitSuccess(sc)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("sqlite: commit success of token %q: %w", id, err)
+		return 0, fmt.Errorf("sqlite: commit success of token %q: %w", sc.TokenID, err)
 	}
-	return ok, nil
+	return c, nil
 }
 
-// commitSuccess runs the conditional UPDATE of CommitSuccess.
-func (w *writer) commitSuccess(id string, next, drift int64, now time.Time) (bool, error) {
-	res, err := w.exec(sqlstore.CommitSuccess, id, next, drift, sqlstore.Nanos(now))
+// commitSuccess runs CommitSuccess's statements in the batch transaction,
+// which makes the state read after an UPDATE that changed nothing the state
+// the UPDATE saw.
+func (w *writer) commitSuccess(s store.Success) (store.Commit, error) {
+	res, err := w.exec(sqlstore.CommitSuccess, s.TokenID, s.Next, s.Drift, sqlstore.Nanos(s.Now))
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if n == 1 {
-		return true, nil
+		return store.Committed, w.appendAudit(s.Event)
 	}
-	return false, w.tokenExists(id)
+	var (
+		enabled bool
+		locked  sql.NullInt64
+	)
+	err = w.queryRow(sqlstore.CommitState, s.TokenID).Scan(&enabled, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, answer(store.ErrNotFound)
+	}
+	return sqlstore.CommitOutcome(enabled, locked, s.Now), err
 }
 
-// tokenExists answers ErrNotFound when no token has id. The transaction it
-// runs in makes the answer consistent with the statement before it.
-func (w *writer) tokenExists(id string) error {
-	var n int
-	if err := w.queryRow(sqlstore.TokenExists, id).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return answer(store.ErrNotFound)
-	}
-	return nil
-}
-
-// RecordFailure counts one failed attempt in one UPDATE ... RETURNING.
-func (s *Store) RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time) (store.Failure, error) {
+// RecordFailure counts one failed attempt in one UPDATE ... RETURNING and
+// appends its event, in one write of the group commit.
+func (s *Store) RecordFailure(ctx context.Context, a store.Attempt) (store.Failure, error) {
 	var f store.Failure
 	err := s.write(ctx, func(w *writer) (err error) {
-		f, err = w.recordFailure(id, now, maxFailures, lockUntil)
-		return err
+		if f, err = w.recordFailure(a); err != nil {
+			return err
+		}
+		return w.appendAudit(a.Event(f))
 	})
 	if err != nil {
-		return store.Failure{}, fmt.Errorf("sqlite: record failure of token %q: %w", id, err)
+		return store.Failure{}, fmt.Errorf("sqlite: record failure of token %q: %w", a.TokenID, err)
 	}
 	return f, nil
 }
 
 // recordFailure runs the UPDATE of RecordFailure.
-func (w *writer) recordFailure(id string, now time.Time, maxFailures int, lockUntil time.Time) (store.Failure, error) {
+func (w *writer) recordFailure(a store.Attempt) (store.Failure, error) {
 	var (
 		f      store.Failure
 		locked sql.NullInt64
 	)
-	err := w.queryRow(sqlstore.RecordFailure, id, sqlstore.Nanos(now), maxFailures, sqlstore.Time(lockUntil)).
+	err := w.queryRow(sqlstore.RecordFailure, a.TokenID, sqlstore.Nanos(a.Now), a.MaxFailures, sqlstore.Time(a.LockUntil)).
 		Scan(&f.Failures, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Failure{}, answer(store.ErrNotFound)

@@ -63,7 +63,7 @@ type Scanner interface {
 // TokenColumns are the tokens columns in the order of TokenArgs and ScanToken.
 const TokenColumns = `id, user_name, type, enabled, comment, secret, algorithm, digits, period_ns, t0,
 	identifier, private_id, next_counter, drift, failures, locked_until, last_check, last_success,
-	configured_at, created`
+	configured_at, created, issuer`
 
 // TokenArgs returns t's values for TokenColumns.
 func TokenArgs(t *store.Token) []any {
@@ -72,7 +72,7 @@ func TokenArgs(t *store.Token) []any {
 		t.Params.Algorithm.String(), t.Params.Digits, int64(t.Params.Period), t.Params.T0,
 		nullString(t.Identifier), nullBytes(t.PrivateID), t.Next, t.Drift, t.Failures,
 		Time(t.LockedUntil), Time(t.LastCheck), Time(t.LastSuccess),
-		Nanos(t.ConfiguredAt), Nanos(t.Created),
+		Nanos(t.ConfiguredAt), Nanos(t.Created), t.Issuer,
 	}
 }
 
@@ -89,7 +89,7 @@ func ScanToken(row Scanner) (store.Token, error) {
 	err := row.Scan(&t.ID, &t.User, &typ, &t.Enabled, &t.Comment, &t.Secret,
 		&alg, &t.Params.Digits, &period, &t.Params.T0,
 		&ident, &t.PrivateID, &t.Next, &t.Drift, &t.Failures,
-		&locked, &check, &success, &configured, &created)
+		&locked, &check, &success, &configured, &created, &t.Issuer)
 	if err != nil {
 		return store.Token{}, err
 	}
@@ -117,20 +117,34 @@ func ScanChallenge(row Scanner) (store.Challenge, error) {
 	return c, nil
 }
 
-// ScanAudit reads a row of AuditColumns.
+// ScanAudit reads a row of AuditRead.
 func ScanAudit(row Scanner) (store.AuditEvent, error) {
 	var (
-		e  store.AuditEvent
-		at int64
+		e                     store.AuditEvent
+		at                    int64
+		actor, action, result string
 	)
-	err := row.Scan(&at, &e.Actor, &e.Action, &e.User, &e.TokenID, &e.Result, &e.Reason, &e.Source)
+	err := row.Scan(&e.Seq, &at, &actor, &action, &e.User, &e.TokenID, &result, &e.Reason, &e.Source)
 	e.Time = FromNanos(at)
+	e.Actor, e.Action, e.Result = store.Actor(actor), store.Action(action), store.Result(result)
 	return e, err
 }
 
 // AuditArgs returns e's values for AuditColumns.
 func AuditArgs(e store.AuditEvent) []any {
-	return []any{Nanos(e.Time), e.Actor, e.Action, e.User, e.TokenID, e.Result, e.Reason, e.Source}
+	return []any{Nanos(e.Time), string(e.Actor), string(e.Action), e.User, e.TokenID, string(e.Result), e.Reason, e.Source}
+}
+
+// CommitOutcome says why CommitSuccess at now changed no row of a token
+// that exists, from the row's enabled and locked_until.
+func CommitOutcome(enabled bool, locked sql.NullInt64, now time.Time) store.Commit {
+	switch {
+	case !enabled:
+		return store.Disabled
+	case locked.Valid && locked.Int64 > Nanos(now):
+		return store.Locked
+	}
+	return store.Replayed
 }
 
 // ChallengeArgs returns c's values for ChallengeColumns.

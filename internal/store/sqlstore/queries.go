@@ -19,13 +19,12 @@ const (
 	DeleteUserChallenges = `DELETE FROM challenges WHERE user_name = $1`
 
 	InsertToken = `INSERT INTO tokens (` + TokenColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 	SelectToken             = `SELECT ` + TokenColumns + ` FROM tokens WHERE id = $1`
 	SelectTokenByIdentifier = `SELECT ` + TokenColumns + ` FROM tokens WHERE identifier = $1`
 	SelectTokensByUser      = `SELECT ` + TokenColumns + ` FROM tokens WHERE user_name = $1 ORDER BY created, id`
 	// SelectTokenPage walks the tokens in id order, $2 at a time after id $1.
 	SelectTokenPage = `SELECT ` + TokenColumns + ` FROM tokens WHERE id > $1 ORDER BY id LIMIT $2`
-	TokenExists     = `SELECT COUNT(*) FROM tokens WHERE id = $1`
 	DeleteToken     = `DELETE FROM tokens WHERE id = $1`
 	// DeleteUserToken deletes a token only if it belongs to the user.
 	DeleteUserToken = `DELETE FROM tokens WHERE id = $1 AND user_name = $2`
@@ -39,14 +38,23 @@ const (
 	WHERE id = $1 RETURNING next_counter`
 	UpdateSecrets = `UPDATE tokens SET secret = $2, private_id = $3 WHERE id = $1`
 
-	// CommitSuccess is the replay guard: zero rows changed means the
-	// counter was already used (or the token is gone).
+	// CommitSuccess is the replay guard and the lockout's: zero rows
+	// changed means the counter was already used, or the token is locked at
+	// $4 or disabled (or gone). The lock is in the same WHERE clause as the
+	// counter, so a success cannot commit after the failure that locked its
+	// token, whatever the success's request read before. The failure count
+	// is not: the failure that reaches the limit sets locked_until in the
+	// same statement, and a count at the limit whose lock has ended must let
+	// the right code in again.
 	CommitSuccess = `UPDATE tokens SET next_counter = $2, drift = $3, failures = 0, last_check = $4, last_success = $4
-	WHERE id = $1 AND next_counter < $2`
+	WHERE id = $1 AND next_counter < $2 AND enabled AND (locked_until IS NULL OR locked_until <= $4)`
+	// CommitState says why CommitSuccess changed nothing.
+	CommitState = `SELECT enabled, locked_until FROM tokens WHERE id = $1`
 	// RecordFailure: $3 is maxFailures, $4 lockUntil. The right-hand sides
-	// see the row before the update, so failures + 1 is the new count.
+	// see the row before the update, so failures + 1 is the new count: the
+	// $3rd failure in a row locks.
 	RecordFailure = `UPDATE tokens SET failures = failures + 1, last_check = $2,
-	locked_until = CASE WHEN failures + 1 > $3 THEN $4 ELSE locked_until END
+	locked_until = CASE WHEN failures + 1 >= $3 THEN $4 ELSE locked_until END
 	WHERE id = $1 RETURNING failures, locked_until`
 	Unlock = `UPDATE tokens SET failures = 0, locked_until = NULL WHERE id = $1`
 
@@ -58,6 +66,11 @@ const (
 
 	AuditColumns = `logged_at, actor, action, user_name, token_id, result, reason, source`
 	InsertAudit  = `INSERT INTO audit (` + AuditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	// AuditRead is what ScanAudit reads: the columns and the event's place.
+	AuditRead = `seq, ` + AuditColumns
+	// SelectAuditAfter walks the trail in seq order, $2 events after seq $1.
+	SelectAuditAfter = `SELECT ` + AuditRead + ` FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`
+	LastAuditSeq     = `SELECT COALESCE(MAX(seq), 0) FROM audit`
 	// PruneAudit deletes up to $2 of the oldest events logged before $1.
 	PruneAudit = `DELETE FROM audit WHERE seq IN
 	(SELECT seq FROM audit WHERE logged_at < $1 ORDER BY logged_at LIMIT $2)`
@@ -83,7 +96,7 @@ func SelectAudit(f store.AuditFilter) (string, []any) {
 	if !f.Before.IsZero() {
 		where = append(where, "logged_at < "+arg(Nanos(f.Before)))
 	}
-	q.WriteString(`SELECT ` + AuditColumns + ` FROM audit`)
+	q.WriteString(`SELECT ` + AuditRead + ` FROM audit`)
 	if len(where) > 0 {
 		q.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}

@@ -65,9 +65,52 @@ func testAudit(t *testing.T, s store.Store) {
 	}
 }
 
+// equalEvent compares events but their Seq, which the store sets.
 func equalEvent(a, b store.AuditEvent) bool {
 	a.Time, b.Time = a.Time.UTC(), b.Time.UTC()
+	a.Seq, b.Seq = 0, 0
 	return a == b
+}
+
+// testAuditAfter: AuditAfter walks the trail in the order it was appended,
+// and numbers keep growing after the trail was pruned empty.
+func testAuditAfter(t *testing.T, s store.Store) {
+	if es, last, err := s.AuditAfter(ctx(t), 0, 10); len(es) != 0 || last != 0 || err != nil {
+		t.Errorf("AuditAfter on an empty trail = %v, %d, %v; want none, 0", es, last, err)
+	}
+	var events []store.AuditEvent
+	for i := range 5 {
+		e := store.AuditEvent{Time: t0.Add(-time.Duration(i) * time.Second), Actor: store.ActorAdmin,
+			Action: store.ActionEnroll, User: "u" + strconv.Itoa(i), Result: store.ResultOK}
+		if err := s.AppendAudit(ctx(t), e); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	all, last, err := s.AuditAfter(ctx(t), 0, 10)
+	if err != nil || !slices.EqualFunc(all, events, equalEvent) || last != all[len(all)-1].Seq {
+		t.Fatalf("AuditAfter(0) = %+v, %d, %v; want the events in the order appended, and the last Seq", all, last, err)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].Seq <= all[i-1].Seq {
+			t.Errorf("Seq %d after %d; want growing", all[i].Seq, all[i-1].Seq)
+		}
+	}
+	if got, _, err := s.AuditAfter(ctx(t), all[1].Seq, 2); err != nil || !slices.EqualFunc(got, events[2:4], equalEvent) {
+		t.Errorf("AuditAfter(Seq of the 2nd, limit 2) = %+v, %v; want the 3rd and 4th", got, err)
+	}
+	if got, l, err := s.AuditAfter(ctx(t), last, 10); len(got) != 0 || l != last || err != nil {
+		t.Errorf("AuditAfter(last) = %+v, %d, %v; want none, %d", got, l, err, last)
+	}
+	if n, err := s.PruneAudit(ctx(t), t0.Add(time.Hour)); n != len(events) || err != nil {
+		t.Errorf("PruneAudit(after every event) = %d, %v; want %d", n, err, len(events))
+	}
+	if err := s.AppendAudit(ctx(t), events[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := s.AuditAfter(ctx(t), last, 10); err != nil || len(got) != 1 || got[0].Seq <= last {
+		t.Errorf("AuditAfter(%d) after pruning and appending = %+v, %v; want the new event, numbered after", last, got, err)
+	}
 }
 
 // testPruneAudit: PruneAudit deletes exactly the events logged before its

@@ -36,13 +36,13 @@ func BenchBySize(b *testing.B, open func(b *testing.B, n int) store.Store, id fu
 // counter on a random token.
 func BenchCommitSuccess(b *testing.B, s store.Store, n int, id func(int) string) {
 	benchParallel(b, s, n, id, func(ctx context.Context, id string, next int64) error {
-		_, err := s.CommitSuccess(ctx, id, next, 0, time.Now())
+		_, err := s.CommitSuccess(ctx, store.Success{TokenID: id, Next: next, Now: time.Now()})
 		return err
 	})
 }
 
 // BenchLogin measures what the engine asks of the store per login: read
-// the token, commit the success, append the audit event.
+// the token, commit the success with its audit event.
 func BenchLogin(b *testing.B, s store.Store, n int, id func(int) string) {
 	benchParallel(b, s, n, id, func(ctx context.Context, id string, next int64) error {
 		t, err := s.Token(ctx, id)
@@ -50,11 +50,10 @@ func BenchLogin(b *testing.B, s store.Store, n int, id func(int) string) {
 			return err
 		}
 		now := time.Now()
-		if _, err := s.CommitSuccess(ctx, id, max(next, t.Next), 0, now); err != nil {
-			return err
-		}
-		return s.AppendAudit(ctx, store.AuditEvent{Time: now, Actor: "bench", Action: "verify",
-			User: t.User, TokenID: id, Result: "ok"})
+		_, err = s.CommitSuccess(ctx, store.Success{TokenID: id, Next: max(next, t.Next), Now: now,
+			Event: store.AuditEvent{Time: now, Actor: store.ActorRADIUS, Action: store.ActionVerify,
+				User: t.User, TokenID: id, Result: store.ResultOK}})
+		return err
 	})
 }
 

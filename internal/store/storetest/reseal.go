@@ -72,7 +72,7 @@ func testResealAllOrNothing(t *testing.T, s store.Store) {
 		}
 	}
 	// The store still works after the rollback.
-	if ok, err := s.CommitSuccess(ctx(t), "t000", 5000, 0, t0); !ok || err != nil {
-		t.Errorf("CommitSuccess after a failed Reseal = %v, %v; want true", ok, err)
+	if c, err := s.CommitSuccess(ctx(t), success("t000", 5000, 0, t0)); c != store.Committed || err != nil {
+		t.Errorf("CommitSuccess after a failed Reseal = %v, %v; want Committed", c, err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -43,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"CommitSuccess", testCommitSuccess},
 		{"CommitSuccessRace", testCommitSuccessRace},
 		{"CommitSuccessMonotonic", testCommitSuccessMonotonic},
+		{"CommitSuccessLockedOrDisabled", testCommitSuccessLockedOrDisabled},
+		{"LockoutRace", testLockoutRace},
 		{"RecordFailure", testRecordFailure},
 		{"RecordFailureRace", testRecordFailureRace},
 		{"Unlock", testUnlock},
@@ -51,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChallengeRace", testChallengeRace},
 		{"PurgeChallenges", testPurgeChallenges},
 		{"Audit", testAudit},
+		{"AuditAfter", testAuditAfter},
 		{"PruneAudit", testPruneAudit},
 		{"Reseal", testReseal},
 		{"ResealAllOrNothing", testResealAllOrNothing},
@@ -91,7 +96,7 @@ func mustUser(t *testing.T, s store.Store, name string) store.User {
 // not its zero value, so that a column a store forgets shows.
 func newToken(id, user string) *store.Token {
 	return &store.Token{
-		ID: id, User: user, Type: store.TOTP, Enabled: true, Comment: "phone of " + user,
+		ID: id, User: user, Type: store.TOTP, Enabled: true, Comment: "phone of " + user, Issuer: "Example VPN",
 		Secret:       []byte("sealed\x00secret\xff" + id),
 		Params:       otp.Params{Algorithm: otp.SHA256, Digits: 8, Period: 60 * time.Second, T0: 7},
 		Next:         1000,
@@ -130,6 +135,7 @@ func diffToken(got, want store.Token) error {
 	field("Type", got.Type == want.Type, got.Type, want.Type)
 	field("Enabled", got.Enabled == want.Enabled, got.Enabled, want.Enabled)
 	field("Comment", got.Comment == want.Comment, got.Comment, want.Comment)
+	field("Issuer", got.Issuer == want.Issuer, got.Issuer, want.Issuer)
 	field("Secret", bytes.Equal(got.Secret, want.Secret), got.Secret, want.Secret)
 	field("Params", got.Params == want.Params, got.Params, want.Params)
 	field("Identifier", got.Identifier == want.Identifier, got.Identifier, want.Identifier)
@@ -144,6 +150,10 @@ func diffToken(got, want store.Token) error {
 	field("Created", got.Created.Equal(want.Created), got.Created, want.Created)
 	return errors.Join(errs...)
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func equalStrings(a, b []string) bool { return slices.Equal(a, b) }
 
 func wantErr(t *testing.T, call string, err, want error) {
 	t.Helper()

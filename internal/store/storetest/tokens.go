@@ -146,10 +146,7 @@ func testUpdateToken(t *testing.T, s store.Store) {
 	mustUser(t, s, "alice")
 	mustToken(t, s, newToken("x", "alice"))
 	mustToken(t, s, func() *store.Token { o := newToken("other", "alice"); o.Identifier = "taken"; return o }())
-	failed, err := s.RecordFailure(ctx(t), "x", t0, 0, store.Forever)
-	if err != nil {
-		t.Fatalf("RecordFailure = %v", err)
-	}
+	failed := fail(t, s, attempt("x", t0, 0, store.Forever))
 
 	tok := getToken(t, s, "x")
 	tok.Enabled, tok.Comment = false, "lost"
@@ -184,8 +181,8 @@ func testUpdateTokenKeepsNext(t *testing.T, s store.Store) {
 	mustUser(t, s, "alice")
 	mustToken(t, s, newToken("x", "alice"))
 	stale := getToken(t, s, "x")
-	if ok, err := s.CommitSuccess(ctx(t), "x", 1500, 0, t0); !ok || err != nil {
-		t.Fatalf("CommitSuccess(1500) = %v, %v; want true", ok, err)
+	if c := commit(t, s, success("x", 1500, 0, t0)); c != store.Committed {
+		t.Fatalf("CommitSuccess(1500) = %v; want Committed", c)
 	}
 	stale.Comment = "renamed"
 	if err := s.UpdateToken(ctx(t), &stale); err != nil {
@@ -197,8 +194,8 @@ func testUpdateTokenKeepsNext(t *testing.T, s store.Store) {
 	if got := getToken(t, s, "x"); got.Next != 1500 || got.Comment != "renamed" {
 		t.Errorf("after UpdateToken from a stale copy: Next %d, Comment %q; want 1500, renamed", got.Next, got.Comment)
 	}
-	if ok, err := s.CommitSuccess(ctx(t), "x", 1500, 0, t0); ok || err != nil {
-		t.Errorf("CommitSuccess(1500) again = %v, %v; want false (replay)", ok, err)
+	if c := commit(t, s, success("x", 1500, 0, t0)); c != store.Replayed {
+		t.Errorf("CommitSuccess(1500) again = %v; want Replayed", c)
 	}
 	stale.Next = 1600 // resync forward
 	if err := s.UpdateToken(ctx(t), &stale); err != nil || getToken(t, s, "x").Next != 1600 {

@@ -37,15 +37,15 @@ INSERT INTO tokens (id, user_name, type, enabled, comment, secret, algorithm, di
 INSERT INTO audit (logged_at, actor, action, user_name, token_id, result, reason, source)
 	VALUES (1, 'engine', 'verify', 'alice', 'tok', 'success', '', 'radius 192.0.2.1');`
 			s := build(t, script)
-			if ok, err := s.CommitSuccess(ctx(t), "tok", 8, 0, time.Now()); ok || err != nil {
-				t.Errorf("CommitSuccess(8) after the upgrade from version %d = %v, %v; want false (counter 7 was used)", v, ok, err)
+			if c, err := s.CommitSuccess(ctx(t), success("tok", 8, 0, time.Now())); c != store.Replayed || err != nil {
+				t.Errorf("CommitSuccess(8) after the upgrade from version %d = %v, %v; want Replayed (counter 7 was used)", v, c, err)
 			}
-			if ok, err := s.CommitSuccess(ctx(t), "tok", 9, 0, time.Now()); !ok || err != nil {
-				t.Errorf("CommitSuccess(9) after the upgrade from version %d = %v, %v; want true", v, ok, err)
+			if c, err := s.CommitSuccess(ctx(t), success("tok", 9, 0, time.Now())); c != store.Committed || err != nil {
+				t.Errorf("CommitSuccess(9) after the upgrade from version %d = %v, %v; want Committed", v, c, err)
 			}
 			es, err := s.Audit(ctx(t), store.AuditFilter{User: "alice"})
-			if err != nil || len(es) != 1 || es[0].Source != "radius 192.0.2.1" {
-				t.Errorf("Audit(alice) after the upgrade from version %d = %+v, %v; want the one old event", v, es, err)
+			if err != nil || len(es) != 2 || es[1].Source != "radius 192.0.2.1" {
+				t.Errorf("Audit(alice) after the upgrade from version %d = %+v, %v; want the old event and the success's", v, es, err)
 			}
 		})
 	}

@@ -92,16 +92,16 @@ func (a *admins) serve(h adminCall) http.Handler {
 		if err != nil {
 			status = errorStatus(err)
 		}
-		ev := store.AuditEvent{Time: a.now(), Actor: Frontend, Action: "api " + r.Method + " " + r.Pattern[len(r.Method)+1:],
-			User: r.PathValue("user"), TokenID: r.PathValue("token"), Result: "ok", Source: src}
+		ev := store.AuditEvent{Time: a.now(), Actor: Frontend, Action: store.Action("api " + r.Method + " " + r.Pattern[len(r.Method)+1:]),
+			User: r.PathValue("user"), TokenID: r.PathValue("token"), Result: store.ResultOK, Source: src}
 		if err != nil {
-			ev.Result, ev.Reason = "fail", http.StatusText(status)
+			ev.Result, ev.Reason = store.ResultFail, http.StatusText(status)
 		}
 		if aerr := a.trail.AppendAudit(r.Context(), ev); aerr != nil {
 			web.WriteError(w, http.StatusServiceUnavailable, "the audit trail is unavailable; nothing was answered")
 			return
 		}
-		web.RequestInfo(r).Result = ev.Result
+		web.RequestInfo(r).Result = string(ev.Result)
 		switch {
 		case err != nil && status == http.StatusServiceUnavailable:
 			web.WriteError(w, status, "the store failed; try again")

@@ -103,7 +103,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 	calls := 0
 	for _, e := range events {
-		if strings.HasPrefix(e.Action, "api ") {
+		if strings.HasPrefix(string(e.Action), "api ") {
 			calls++
 			if e.Actor != api.Frontend || !strings.HasPrefix(e.Source, "127.0.0.1 key k") {
 				t.Errorf("audit event %+v; want actor http and the caller's address and key", e)

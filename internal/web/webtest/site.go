@@ -54,7 +54,7 @@ func NewSite(t testing.TB, pol engine.Policy, primary auth.Config) *Site {
 // Admin returns the admin functions on the site, acting as actor from
 // source.
 func (s *Site) Admin(actor, source string) *admin.Admin {
-	return admin.New(&site.Handle{Store: s.Store, Box: s.Box}, s.Policy, time.Now).As(actor, source)
+	return admin.New(&site.Handle{Store: s.Store, Box: s.Box}, s.Policy, time.Now).As(store.Actor(actor), source)
 }
 
 // Enroll stores a token of spec and returns it.
