@@ -38,7 +38,9 @@ Options:
     --key-file FILE      the key in hex, base32 or base64 (prefix hex:,
                          base32: or base64: when ambiguous); Yubico: AES key
     --rfc4226-test-key   use the RFC 4226 test key "12345678901234567890"
-    --issuer NAME        issuer in the URI (default $OTPGATE_ISSUER or otpgate)
+    --issuer NAME        issuer in the URI, kept with the token for its exports
+                         (default $OTPGATE_ISSUER, else $totpIssuerName as
+                         the OpenVPN TOTP script reads it, else otpgate)
     --comment TEXT       a note kept with the token
     --qr FILE            also write the QR code to a new FILE.png or FILE.svg
     --replace            USER has a token already: replace every one of them

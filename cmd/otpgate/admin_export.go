@@ -50,7 +50,9 @@ Options:
     --password-file FILE    PSKC: a password to derive the key from (PBKDF2);
                             both files must be readable by their owner alone
     --insecure-plaintext    PSKC: write the secrets unencrypted
-    --issuer NAME           issuer in PSKC and otpauth URIs (default "otpgate")
+    --issuer NAME           issuer in PSKC and otpauth URIs of the tokens
+                            stored without one (default "otpgate"); every
+                            other token carries its own
     --db PATH               the store (default: the configuration's, else the
                             data directory's)
     --config FILE           otpgate serve's configuration, for its db and key_file

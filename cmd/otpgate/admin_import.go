@@ -30,7 +30,8 @@ Options:
                                key_file (default: $OTPGATE_CONFIG, else
                                /etc/otpgate/otpgate.toml when it exists)
     --user NAME                user for records the file does not name
-    --issuer NAME              issuer in the printed URIs (default "otpgate")
+    --issuer NAME              issuer of the tokens the file gives none, kept
+                               with them (default "otpgate")
     --dry-run                  check and show what would be imported, store nothing
     --pskc-key-file FILE       hex pre-shared key of an encrypted PSKC file
     --pskc-password-file FILE  password of an encrypted PSKC file

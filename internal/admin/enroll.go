@@ -26,8 +26,7 @@ const maxKeyFile = 4096
 // Enrollment is a completed enroll.Spec with its Key URI, checked and ready to
 // store. It holds the plaintext secret: call Clear when done.
 type Enrollment struct {
-	spec   enroll.Spec
-	issuer string
+	spec enroll.Spec
 	// URI is the otpauth:// Key URI; empty for a Yubico OTP token.
 	URI string
 }
@@ -49,17 +48,20 @@ type Enrolled struct {
 }
 
 // Prepare completes s (drawing the secrets it leaves out) and makes its Key
-// URI with issuer, without touching any store: every mistake in s is found
-// here.
+// URI, without touching any store: every mistake in s is found here. A spec
+// without an Issuer takes issuer, which the token keeps.
 func Prepare(s enroll.Spec, issuer string) (*Enrollment, error) {
 	s, err := s.Complete()
 	if err != nil {
 		return nil, err
 	}
-	en := &Enrollment{spec: s, issuer: issuer}
+	if s.Issuer == "" {
+		s.Issuer = issuer
+	}
+	en := &Enrollment{spec: s}
 	if s.Type != store.Yubico {
 		t := store.Token{User: s.User, Type: s.Type, Params: s.Params, Next: s.Counter}
-		if en.URI, err = enroll.KeyURI(issuer, &t, s.Secret); err != nil {
+		if en.URI, err = enroll.KeyURI(s.Issuer, &t, s.Secret); err != nil {
 			return nil, err
 		}
 	}

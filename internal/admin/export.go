@@ -32,7 +32,9 @@ type ExportOptions struct {
 	// PSKC encrypts a PSKC export (Key or Password); the zero value writes
 	// the secrets in plain text.
 	PSKC pskc.EncodeOptions
-	// Issuer goes into otpauth URIs and PSKC Issuer; empty for none.
+	// Issuer goes into otpauth URIs and PSKC Issuer for the tokens stored
+	// without one (enrolled before otpgate kept it); each other token
+	// carries its own.
 	Issuer string
 	// Dest names where the export goes ("/root/users.oath", "stdout"), for
 	// the audit trail.
@@ -192,7 +194,7 @@ func exportable(t *store.Token) string {
 func tokenRecord(t *store.Token, secret []byte, issuer string) importer.Record {
 	rec := importer.Record{
 		User: t.User, Type: string(t.Type), Secret: secret, Algorithm: t.Params.Algorithm,
-		Digits: t.Params.Digits, Issuer: issuer, Comment: t.Comment,
+		Digits: t.Params.Digits, Issuer: cmp.Or(t.Issuer, issuer), Comment: t.Comment,
 	}
 	switch t.Type {
 	case store.HOTP:

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/pskc"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/testpeer"
 )
 
 var exportNow = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -154,5 +158,80 @@ func TestExportBadInput(t *testing.T) {
 	}
 	if _, err := a.Export(ctx, ExportOptions{Format: "otpauth", SkipUnsupported: true}); err == nil || !strings.Contains(err.Error(), "no token to export (1 left out") {
 		t.Errorf("Export(nothing left) = %v; want no token to export", err)
+	}
+}
+
+// TestIssuerKeptAndExported: the issuer a token was enrolled or imported
+// with is stored with it and comes back in every export; a token without
+// one takes the export's (issue 14, item 7).
+func TestIssuerKeptAndExported(t *testing.T) {
+	a := exportAdmin(t, nil, nil)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		spec   enroll.Spec
+		issuer string // Prepare's
+	}{
+		{enroll.Spec{User: "alice", Type: store.TOTP, Secret: rfcSeed}, "Example VPN"},           // enroll --issuer
+		{enroll.Spec{User: "bob", Type: store.HOTP, Secret: rfcSeed, Issuer: "ACME"}, "otpgate"}, // a file's own issuer
+	} {
+		en, err := Prepare(tt.spec, tt.issuer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Enroll(ctx, en, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, err := enroll.Enroll(ctx, a.st, a.box, enroll.Spec{User: "carol", Type: store.HOTP, Secret: rfcSeed}, exportNow)
+	if err != nil || old.Issuer != "" {
+		t.Fatalf("Enroll without an issuer = %+v, %v", old, err)
+	}
+	x, err := a.Export(ctx, ExportOptions{Format: "otpauth", Issuer: "Fallback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"otpauth://totp/Example%20VPN:alice?", "issuer=Example%20VPN", "otpauth://hotp/ACME:bob?", "otpauth://hotp/Fallback:carol?"} {
+		if !strings.Contains(string(x.Data), want) {
+			t.Errorf("otpauth export lacks %q:\n%s", want, x.Data)
+		}
+	}
+	psk := bytes.Repeat([]byte{7}, 16)
+	x, err = a.Export(ctx, ExportOptions{Format: "pskc", PSKC: pskc.EncodeOptions{Key: psk}, Issuer: "Fallback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := importer.ParsePSKC(x.Data, func([]string) ([]byte, []byte, error) { return psk, nil, nil })
+	if err != nil || len(recs) != 3 || recs[0].Issuer != "Example VPN" || recs[1].Issuer != "ACME" || recs[2].Issuer != "Fallback" {
+		t.Errorf("PSKC export's issuers = %+v, %v; want Example VPN, ACME, Fallback", recs, err)
+	}
+}
+
+// TestExportedPSKCValidates: libpskc's pskctool --validate accepts every
+// PSKC export, plain, under a pre-shared key and under a password (issue
+// 14, item 12: the pre-shared key's EncryptionKey was empty).
+func TestExportedPSKCValidates(t *testing.T) {
+	pskctool := testpeer.Need(t, "pskctool")[0]
+	a := exportAdmin(t, []enroll.Spec{
+		{User: "alice", Type: store.TOTP, Secret: rfcSeed, Issuer: "Example VPN"},
+		{User: "bob", Type: store.HOTP, Secret: rfcSeed, Counter: 3},
+	}, nil)
+	for name, enc := range map[string]pskc.EncodeOptions{
+		"plain":    {},
+		"key":      {Key: bytes.Repeat([]byte{7}, 16)},
+		"password": {Password: []byte("correct horse"), Iterations: 1000},
+	} {
+		x, err := a.Export(context.Background(), ExportOptions{Format: "pskc", PSKC: enc, Issuer: "otpgate"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), name+".pskc")
+		if err := os.WriteFile(path, x.Data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// The verdict is on stdout, and the exit status is 0 either way.
+		out, err := exec.Command(pskctool, "--validate", path).Output()
+		if err != nil || strings.TrimSpace(string(out)) != "OK" {
+			t.Errorf("pskctool --validate of the %s export = %v, %q\n%s", name, err, out, x.Data)
+		}
 	}
 }

@@ -48,7 +48,8 @@ type Planned struct {
 
 // PlanImport turns records into enrollments, checking all of them before
 // anything is stored: a record without a user takes user (an error when
-// that is empty too), a user already in the store is refused, and so is a
+// that is empty too), a record without an issuer takes issuer (the token
+// keeps it), a user already in the store is refused, and so is a
 // pam_oath PIN, which otpgate does not keep (passwords belong to the
 // primary backend).
 func (a *Admin) PlanImport(ctx context.Context, recs []importer.Record, user, issuer string) ([]Planned, error) {
@@ -93,7 +94,7 @@ func (a *Admin) planOne(ctx context.Context, r importer.Record, user, issuer str
 }
 
 func specFromRecord(r importer.Record) enroll.Spec {
-	s := enroll.Spec{User: r.User, Type: store.TokenType(r.Type), Comment: r.Comment, Secret: r.Secret,
+	s := enroll.Spec{User: r.User, Type: store.TokenType(r.Type), Comment: r.Comment, Issuer: r.Issuer, Secret: r.Secret,
 		Identifier: r.Identifier, PrivateID: r.PrivateID}
 	if r.Type != importer.TypeYubico {
 		s.Params = otp.Params{Algorithm: r.Algorithm, Digits: r.Digits, Period: otp.DefaultPeriod}

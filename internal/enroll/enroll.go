@@ -48,6 +48,9 @@ type Spec struct {
 	User    string
 	Type    store.TokenType
 	Comment string
+	// Issuer is the name authenticator apps show the token under, kept
+	// with the token for its URI and its exports; "" for none.
+	Issuer string
 	// Params are the OATH parameters; the zero value means otp.DefaultParams.
 	Params otp.Params
 	// Secret is the OATH seed or Yubico AES key; nil draws a new one.
@@ -172,7 +175,7 @@ func NewToken(box *secretbox.Box, s Spec, now time.Time) (store.Token, error) {
 		return store.Token{}, err
 	}
 	t := store.Token{
-		ID: rand.Text(), User: s.User, Type: s.Type, Enabled: true, Comment: s.Comment,
+		ID: rand.Text(), User: s.User, Type: s.Type, Enabled: true, Comment: s.Comment, Issuer: s.Issuer,
 		Params: s.Params, Identifier: s.Identifier, Next: s.Counter,
 		ConfiguredAt: now, Created: now,
 	}

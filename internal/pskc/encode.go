@@ -2,6 +2,7 @@ package pskc
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha1"
@@ -38,8 +39,14 @@ type EncodeOptions struct {
 	// Iterations is the PBKDF2 iteration count; 0 means DefaultIterations.
 	Iterations int
 	// KeyName labels the key (ds:KeyName) or password (MasterKeyName).
+	// A pre-shared key needs a name to be schema-valid (ds:KeyInfoType
+	// has no empty form): empty is DefaultKeyName.
 	KeyName string
 }
+
+// DefaultKeyName names a pre-shared key given no name, as RFC 6030's
+// figure 6 does.
+const DefaultKeyName = "Pre-shared-key"
 
 // Encode writes keys as an RFC 6030 KeyContainer. Encrypted secrets use
 // aes128-cbc with a random IV each and an HMAC-SHA1 ValueMAC under a random
@@ -113,7 +120,7 @@ func newEncoder(opts EncodeOptions) (*encoder, error) {
 func (e *encoder) writeEncryptionKey(w *writer, opts EncodeOptions) {
 	w.open("pskc:EncryptionKey")
 	if e.salt == nil {
-		w.leaf("ds:KeyName", opts.KeyName)
+		w.leaf("ds:KeyName", cmp.Or(opts.KeyName, DefaultKeyName))
 		w.close("pskc:EncryptionKey")
 		return
 	}

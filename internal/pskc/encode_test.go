@@ -30,6 +30,8 @@ var encodeTests = []struct {
 }{
 	{"plain", EncodeOptions{ID: "export-1"}},
 	{"preshared", EncodeOptions{Key: fig6Key, KeyName: "Pre-shared-key"}},
+	{"preshared-unnamed", EncodeOptions{Key: fig6Key}}, // as otpgate export --key-file writes it
+	{"password-unnamed", EncodeOptions{Password: []byte("correct horse"), Iterations: 2000}},
 	{"password", EncodeOptions{Password: []byte("correct horse"), Iterations: 2000, KeyName: "My Password"}},
 }
 

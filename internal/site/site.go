@@ -30,6 +30,7 @@
 package site
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,6 +48,9 @@ const (
 	EnvKeyFile = "OTPGATE_KEY_FILE"
 	// EnvIssuer is the issuer enrollment writes in otpauth:// URIs.
 	EnvIssuer = "OTPGATE_ISSUER"
+	// EnvSeedIssuer is the same knob of the OpenVPN TOTP script (seed
+	// 004): `env totpIssuerName="Example VPN" ... enroll alice`.
+	EnvSeedIssuer = "totpIssuerName"
 )
 
 // Defaults of a site.
@@ -76,12 +80,10 @@ func ProcessEnv() Env {
 	return Env{Getenv: os.Getenv, UID: os.Geteuid(), SystemConfig: SystemConfig}
 }
 
-// Issuer returns $OTPGATE_ISSUER, else [DefaultIssuer].
+// Issuer returns $OTPGATE_ISSUER, else $totpIssuerName, else
+// [DefaultIssuer].
 func (e Env) Issuer() string {
-	if v := e.Getenv(EnvIssuer); v != "" {
-		return v
-	}
-	return DefaultIssuer
+	return cmp.Or(e.Getenv(EnvIssuer), e.Getenv(EnvSeedIssuer), DefaultIssuer)
 }
 
 // Flags are what the command line says about the site.
