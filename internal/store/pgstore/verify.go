@@ -102,6 +102,13 @@ const lockTokens = `LOCK TABLE tokens IN EXCLUSIVE MODE`
 // token's Secret and PrivateID. An error from fn rolls everything back and
 // is returned wrapped. fn must not write to the store: the write would wait
 // for the table lock that Reseal holds.
+//
+// An UPDATE leaves the old row version, old secret and all, in the table's
+// files until a vacuum reclaims it; a plain VACUUM frees the space without
+// overwriting it. So Reseal then rewrites the table (VACUUM FULL, which
+// holds logins back while it copies the live rows into new files and
+// removes the old ones). The write-ahead log, its archive, replicas and
+// backups keep the old versions as long as they keep anything.
 func (s *Store) Reseal(ctx context.Context, fn func(t *store.Token) error) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, lockTokens); err != nil {
@@ -112,7 +119,29 @@ func (s *Store) Reseal(ctx context.Context, fn func(t *store.Token) error) error
 	if err != nil {
 		return s.fail("reseal", err)
 	}
+	if err := s.vacuumTokens(ctx); err != nil {
+		return s.fail("reseal: the secrets are resealed, but the old ones remain in the tokens table's files until it is vacuumed", err)
+	}
 	return nil
+}
+
+// vacuumTokens rewrites the tokens table, on a connection of its own
+// without the pool's statement timeout: VACUUM runs outside any
+// transaction, for as long as the table takes to copy.
+func (s *Store) vacuumTokens(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET statement_timeout = 0"); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "VACUUM FULL tokens")
+	if _, rerr := conn.Exec(context.Background(), "RESET statement_timeout"); rerr != nil {
+		conn.Conn().Close(context.Background()) // never back to the pool without its timeout
+	}
+	return err
 }
 
 func reseal(ctx context.Context, tx pgx.Tx, fn func(t *store.Token) error) error {

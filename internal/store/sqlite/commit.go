@@ -32,6 +32,8 @@ type op struct {
 	atomic bool
 	// alone ops (Reseal) get a transaction of their own.
 	alone bool
+	// bare ops are alone and run outside any transaction (VACUUM).
+	bare bool
 	done  chan error // buffered: the committer never blocks on a caller
 	err   error
 }
@@ -178,6 +180,12 @@ func (c *committer) commit(batch []*op) {
 // transaction runs ops in one transaction. On failure it returns the index of
 // the op that failed, or -1 when the transaction itself did.
 func (w *writer) transaction(ops []*op) (int, error) {
+	if ops[0].bare {
+		if ops[0].err = ops[0].ctx.Err(); ops[0].err == nil {
+			ops[0].err = w.runOp(ops[0])
+		}
+		return -1, nil
+	}
 	ctx := context.Background()
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return -1, fmt.Errorf("sqlite: begin: %w", err)

@@ -160,6 +160,11 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+	} else {
+		// What a write deletes or replaces (a deleted token's sealed
+		// secret, a resealed one) is overwritten with zeros, not left
+		// in free space (sqlite.org/pragma.html#pragma_secure_delete).
+		q.Add("_pragma", "secure_delete(1)")
 	}
 	q.Set("_txlock", "immediate")
 	abs, err := filepath.Abs(path)

@@ -97,12 +97,39 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 // back each token's Secret and PrivateID. Writes from other goroutines wait
 // until it is done; fn must not call the store's write methods, which would
 // wait for it. An error from fn rolls everything back and is returned.
+//
+// Then it rebuilds the database file (VACUUM) and empties the WAL (a
+// TRUNCATE checkpoint), so that no replaced value is left in either: the
+// write connection runs with secure_delete, which zeroes what a statement
+// deletes, but old versions of pages also live in the WAL and, after a
+// page is freed, on the free list. A reader in another process that holds
+// the WAL open makes the checkpoint fail; the rotation itself stands, and
+// Reseal says what is left.
 func (s *Store) Reseal(ctx context.Context, fn func(t *store.Token) error) error {
 	err := s.c.do(ctx, &op{alone: true, run: func(w *writer) error {
 		return w.reseal(fn)
 	}})
 	if err != nil {
 		return fmt.Errorf("sqlite: reseal: %w", err)
+	}
+	if err := s.c.do(ctx, &op{alone: true, bare: true, run: (*writer).scrub}); err != nil {
+		return fmt.Errorf("sqlite: reseal: the secrets are resealed, but the old ones may remain in %q or its WAL: %w", s.path, err)
+	}
+	return nil
+}
+
+// scrub rewrites the database without free pages and truncates the WAL.
+func (w *writer) scrub() error {
+	ctx := context.Background()
+	if _, err := w.conn.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	var busy, frames, done int
+	if err := w.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("checkpoint: another process is reading the database (stop otpgate serve and run rekey again)")
 	}
 	return nil
 }
