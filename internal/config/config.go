@@ -65,8 +65,8 @@ type Policy struct {
 	HOTPWindow   *int      `toml:"hotp_window"`
 	TOTPBack     *int      `toml:"totp_back"`
 	TOTPForward  *int      `toml:"totp_forward"`
-	MaxFailures  *int      `toml:"max_failures"`
-	LockFor      *Duration `toml:"lock_for"` // "0s" locks until an admin unlocks
+	MaxFailures  *int      `toml:"max_failures"` // the consecutive failure that locks: 5 locks at the 5th
+	LockFor      *Duration `toml:"lock_for"`     // "0s" locks until an admin unlocks
 	ResyncWindow *int      `toml:"resync_window"`
 	// ClientMaxFailures, ClientRemember and ClientLockFor bound the failed
 	// logins of one client address, whatever users they name

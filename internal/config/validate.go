@@ -69,7 +69,7 @@ func (c *Config) checkPolicy() error {
 		{"policy.hotp_window", p.HOTPWindow, 1, 1000, "codes after the last accepted one"},
 		{"policy.totp_back", p.TOTPBack, 0, 100, "time steps"},
 		{"policy.totp_forward", p.TOTPForward, 0, 100, "time steps"},
-		{"policy.max_failures", p.MaxFailures, 0, 1000, "failures before a lock; 0 locks at the first"},
+		{"policy.max_failures", p.MaxFailures, 0, 1000, "the consecutive failure that locks: 5 locks at the 5th; 0 and 1 at the first"},
 		{"policy.resync_window", p.ResyncWindow, 1, 100000, "counters or steps"},
 		{"policy.client_max_failures", p.ClientMaxFailures, 0, 1000000, "the failed login of one client that locks it; 0 and 1 lock at the first"},
 	}
