@@ -23,10 +23,12 @@ import (
 // guesses for one token is thereby slowed to one store write at a time
 // for that token, while other tokens are not held up.
 
-// gate holds a turn for each token being checked.
+// gate holds a turn for each token being checked, and keeps idle turns for
+// reuse: a verification should not cost an allocation here.
 type gate struct {
 	mu    sync.Mutex
 	turns map[string]*turn
+	idle  []*turn
 }
 
 // turn is one token's: ch holds a value while a check runs, and refs counts
@@ -58,7 +60,7 @@ func (g *gate) enterOne(ctx context.Context, id string) (bool, error) {
 	g.mu.Lock()
 	t := g.turns[id]
 	if t == nil {
-		t = &turn{ch: make(chan struct{}, 1)}
+		t = g.newTurn()
 		g.turns[id] = t
 	}
 	t.refs++
@@ -93,19 +95,37 @@ func (g *gate) release(id string, t *turn) {
 	defer g.mu.Unlock()
 	if t.refs--; t.refs == 0 {
 		delete(g.turns, id)
+		if len(g.idle) < maxIdleTurns {
+			g.idle = append(g.idle, t)
+		}
 	}
 }
 
-// gated returns the IDs of the enabled tokens of toks, in ID order: the
-// turns a verification takes.
-func gated(toks []store.Token) []string {
-	var ids []string
+// maxIdleTurns bounds the turns kept for reuse: about as many as there can
+// be verifications in flight.
+const maxIdleTurns = 4096
+
+// newTurn returns an idle turn or a new one; g.mu is held.
+func (g *gate) newTurn() *turn {
+	if n := len(g.idle); n > 0 {
+		t := g.idle[n-1]
+		g.idle = g.idle[:n-1]
+		return t
+	}
+	return &turn{ch: make(chan struct{}, 1)}
+}
+
+// gated appends to ids the IDs of the enabled tokens of toks, in ID order:
+// the turns a verification takes.
+func gated(ids []string, toks []store.Token) []string {
 	for i := range toks {
 		if toks[i].Enabled {
 			ids = append(ids, toks[i].ID)
 		}
 	}
-	slices.Sort(ids)
+	if len(ids) > 1 {
+		slices.Sort(ids)
+	}
 	return ids
 }
 
