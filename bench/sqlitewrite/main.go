@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	cp engine.db /tmp/w.db && go run ./bench/sqlitewrite -db /tmp/w.db [-batch 1024] [-n 100000] [-audit=false] [-update=false] [-cache KiB] [-table tokens]
+//	cp engine.db /tmp/w.db && go run ./bench/sqlitewrite -db /tmp/w.db [-batch 1024] [-n 100000] [-audit=false] [-update=false] [-secure-delete=false] [-cache KiB] [-table tokens]
 //
 // It prints successes per second and microseconds per success. It changes
 // the database it is given: use a copy.
@@ -34,6 +34,7 @@ type config struct {
 	batch, n      int
 	cacheKiB      int
 	audit, update bool
+	secureDelete  bool
 }
 
 func main() {
@@ -45,6 +46,7 @@ func main() {
 	flag.IntVar(&c.cacheKiB, "cache", 2000, "page cache in KiB (SQLite's default is 2000)")
 	flag.BoolVar(&c.audit, "audit", true, "insert an audit row per success")
 	flag.BoolVar(&c.update, "update", true, "run the conditional UPDATE per success")
+	flag.BoolVar(&c.secureDelete, "secure-delete", true, "PRAGMA secure_delete, as the store's writer runs")
 	flag.Parse()
 	if c.db == "" || c.batch < 1 || c.n < 1 || c.cacheKiB < 1 {
 		fmt.Fprintln(os.Stderr, "sqlitewrite: error: -db is required; -batch, -n and -cache must be at least 1")
@@ -60,7 +62,8 @@ func run(c config) error {
 	ctx := context.Background()
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)",
-		"wal_autocheckpoint(10000)", fmt.Sprintf("cache_size(-%d)", c.cacheKiB)} {
+		"wal_autocheckpoint(10000)", fmt.Sprintf("cache_size(-%d)", c.cacheKiB),
+		fmt.Sprintf("secure_delete(%t)", c.secureDelete)} {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+c.db+"?"+q.Encode())
