@@ -34,8 +34,8 @@ type op struct {
 	alone bool
 	// bare ops are alone and run outside any transaction (VACUUM).
 	bare bool
-	done  chan error // buffered: the committer never blocks on a caller
-	err   error
+	done chan error // buffered: the committer never blocks on a caller
+	err  error
 }
 
 // errOutcome marks errors that answer one op without harming its batch:
