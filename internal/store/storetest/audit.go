@@ -13,13 +13,13 @@ import (
 
 func testAudit(t *testing.T, s store.Store) {
 	events := []store.AuditEvent{
-		{Time: t0, Actor: "admin", Action: "enroll", User: "alice", TokenID: "a1", Result: "ok", Source: "tty"},
-		{Time: t0.Add(time.Second), Actor: "radius", Action: "verify", User: "alice", TokenID: "a1",
-			Result: "fail", Reason: "wrong code", Source: "192.0.2.1"},
-		{Time: t0.Add(2 * time.Second), Actor: "openvpn", Action: "verify", User: "bob", TokenID: "b1",
-			Result: "replay", Reason: "counter used", Source: "198.51.100.7"},
-		{Time: t0.Add(3 * time.Second), Actor: "radius", Action: "verify", User: "alice", TokenID: "a1",
-			Result: "locked", Reason: "3 failures", Source: "192.0.2.1"},
+		{Time: t0, Actor: store.ActorAdmin, Action: store.ActionEnroll, User: "alice", TokenID: "a1", Result: store.ResultOK, Source: "tty"},
+		{Time: t0.Add(time.Second), Actor: store.ActorRADIUS, Action: store.ActionVerify, User: "alice", TokenID: "a1",
+			Result: store.ResultFail, Reason: "wrong code", Source: "192.0.2.1"},
+		{Time: t0.Add(2 * time.Second), Actor: store.ActorOpenVPN, Action: store.ActionVerify, User: "bob", TokenID: "b1",
+			Result: store.ResultReplay, Reason: "counter used", Source: "198.51.100.7"},
+		{Time: t0.Add(3 * time.Second), Actor: store.ActorRADIUS, Action: store.ActionVerify, User: "alice", TokenID: "a1",
+			Result: store.ResultLocked, Reason: "3 failures", Source: "192.0.2.1"},
 	}
 	// Appended out of time order: Audit orders by Time.
 	for _, i := range []int{2, 0, 3, 1} {
@@ -56,7 +56,7 @@ func testAudit(t *testing.T, s store.Store) {
 	}
 
 	before := time.Now()
-	if err := s.AppendAudit(ctx(t), store.AuditEvent{Actor: "admin", Action: "unlock"}); err != nil {
+	if err := s.AppendAudit(ctx(t), store.AuditEvent{Actor: store.ActorAdmin, Action: store.ActionUnlock}); err != nil {
 		t.Fatalf("AppendAudit(zero Time) = %v", err)
 	}
 	got, err := s.Audit(ctx(t), store.AuditFilter{Limit: 1})
@@ -126,7 +126,7 @@ func testPruneAudit(t *testing.T, s store.Store) {
 	for range 32 {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				e := store.AuditEvent{Time: at(i), Actor: "radius", Action: "verify", User: "u" + strconv.Itoa(i%50), Result: "ok"}
+				e := store.AuditEvent{Time: at(i), Actor: store.ActorRADIUS, Action: store.ActionVerify, User: "u" + strconv.Itoa(i%50), Result: store.ResultOK}
 				if err := s.AppendAudit(ctx(t), e); err != nil {
 					select {
 					case errs <- err:
