@@ -72,6 +72,12 @@ func (l *Log) RecordFailure(ctx context.Context, a store.Attempt) (store.Failure
 	return l.Store.RecordFailure(ctx, a)
 }
 
+// RecordLoginFailure is the store's, and then wakes the copier.
+func (l *Log) RecordLoginFailure(ctx context.Context, subject string, now time.Time, lim store.LoginLimit, e *store.AuditEvent) (store.Failure, error) {
+	defer l.poke()
+	return l.Store.RecordLoginFailure(ctx, subject, now, lim, e)
+}
+
 // AppendAudit is the store's, and then wakes the copier.
 func (l *Log) AppendAudit(ctx context.Context, e store.AuditEvent) error {
 	defer l.poke()
