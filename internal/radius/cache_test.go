@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -142,7 +143,7 @@ func runCacheModel(t *testing.T, budget int, roomy bool) {
 		case st == cacheHit && (!live || !bytes.Equal(got, f.reply)):
 			t.Fatalf("step %d: hit with % x; the model has %+v (live %v)", step, got, f, live)
 		case st == cacheNew && live && roomy:
-			t.Fatalf("step %d: a reply within its TTL was missed: finished %v, now %v, arena %d records %d head %d", step, f.at, clock.Now(), len(c.arena), len(c.records), c.head)
+			t.Fatalf("step %d: a reply within its TTL was missed: finished %v, now %v", step, f.at, clock.Now())
 		case st == cacheNew:
 			reply := make([]byte, 1+rng.IntN(MaxPacketLength))
 			for i := range reply {
@@ -159,11 +160,36 @@ func runCacheModel(t *testing.T, budget int, roomy bool) {
 		if _, octets := c.size(); octets > budget || len(c.arena) > budget {
 			t.Fatalf("step %d: %d octets charged, arena of %d; budget %d", step, octets, len(c.arena), budget)
 		}
+		if step%97 == 0 {
+			checkIndex(t, c)
+		}
 		clock.Advance(time.Duration(rng.IntN(3)) * time.Millisecond)
 	}
 }
 
-func TestReplyCacheCompacts(t *testing.T) {
+// checkIndex checks that every record is found through the index at its
+// ring position, and that the index holds nothing else.
+func checkIndex(t *testing.T, c *replyCache) {
+	t.Helper()
+	used := 0
+	for _, v := range c.slots {
+		if v != 0 {
+			used++
+		}
+	}
+	if used != c.count {
+		t.Fatalf("the index holds %d slots for %d records", used, c.count)
+	}
+	for i := range c.count {
+		p := (c.head + uint64(i)) & c.mask()
+		r := c.ring[p]
+		if _, got, ok := c.find(r.key, r.hash); !ok || got != p {
+			t.Fatalf("record %d of %d, at %d, is found at %d, %v", i, c.count, p, got, ok)
+		}
+	}
+}
+
+func TestReplyCacheStaysSmall(t *testing.T) {
 	clock := newFakeClock()
 	c := newReplyCache(time.Second, 1<<30)
 	for i := range 5000 {
@@ -175,10 +201,36 @@ func TestReplyCacheCompacts(t *testing.T) {
 	if n, _ := c.size(); n > 1001 {
 		t.Errorf("size() = %d after 5 s of 1000/s with a 1 s TTL; want <= 1001", n)
 	}
-	if len(c.records) > 3000 {
-		t.Errorf("records holds %d; want it compacted", len(c.records))
+	if len(c.ring) > 2048 {
+		t.Errorf("the ring holds %d records for at most 1001 live ones; want at most 2048", len(c.ring))
 	}
 	if len(c.arena) > minArena {
 		t.Errorf("arena of %d octets for 1000 one-octet replies; want it no larger than its first size %d", len(c.arena), minArena)
 	}
+}
+
+// TestReplyCacheMemoryWithinBudget fills a cache of 4 MiB with Access-Accept
+// sized replies, four times over, and checks that the heap it holds stays
+// within that budget.
+func TestReplyCacheMemoryWithinBudget(t *testing.T) {
+	const budget = 4 << 20
+	clock := newFakeClock()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c := newReplyCache(time.Hour, budget)
+	reply := make([]byte, 38)
+	for i := range 4 * budget / (entryOverhead + len(reply)) {
+		k := testKey(uint16(i), byte(i>>16))
+		k.auth[0], k.auth[1], k.auth[2] = byte(i), byte(i>>8), byte(i>>16)
+		c.begin(k, clock.Now())
+		c.finish(k, reply, clock.Now())
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	n, octets := c.size()
+	if held := int64(after.HeapAlloc) - int64(before.HeapAlloc); held > budget || octets > budget {
+		t.Errorf("%d entries hold %d octets of heap, %d charged; want both within the budget %d", n, held, octets, budget)
+	}
+	runtime.KeepAlive(c)
 }
