@@ -99,6 +99,8 @@ type RADIUS struct {
 	QueueSize int            `toml:"queue_size"`
 	ReplyTTL  Duration       `toml:"reply_ttl"`
 	Clients   []RADIUSClient `toml:"client"`
+	// ReplyCacheMiB bounds the retransmit cache (radius.Config.ReplyCacheBytes).
+	ReplyCacheMiB int `toml:"reply_cache_mib"`
 }
 
 // RADIUSClient is one NAS.
@@ -114,6 +116,10 @@ type RADIUSClient struct {
 	RatePerSecond                    float64 `toml:"rate"`
 	Burst                            int     `toml:"burst"`
 	AllowMissingMessageAuthenticator bool    `toml:"allow_missing_message_authenticator"`
+	// UnauthenticatedRate and UnauthenticatedBurst limit the requests
+	// without Message-Authenticator (radius.Client.Unauthenticated).
+	UnauthenticatedRate  float64 `toml:"unauthenticated_rate"`
+	UnauthenticatedBurst int     `toml:"unauthenticated_burst"`
 }
 
 // OpenVPN is the management-interface mode: the daemon connects to an

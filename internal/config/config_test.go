@@ -111,7 +111,7 @@ func TestParseErrors(t *testing.T) {
 		name, in, want string
 	}{
 		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, key_file, log, openvpn, policy, radius, web)`},
-		{"unknown key in table", "[radius]\nlisten = \"off\"\nworker = 3\n", `:3: unknown key "radius.worker" (accepted in [radius]: client, listen, queue_size, reply_ttl, workers)`},
+		{"unknown key in table", "[radius]\nlisten = \"off\"\nworker = 3\n", `:3: unknown key "radius.worker" (accepted in [radius]: client, listen, queue_size, reply_cache_mib, reply_ttl, workers)`},
 		{"unknown key in array table", "[[radius.client]]\nname = \"a\"\naddress = \"10.0.0.1\"\nsecret_file = \"/s\"\n\n[[radius.client]]\nsecrt = \"x\"\n", `:7: unknown key "radius.client.secrt"`},
 		{"unknown table", "[radiuss]\nlisten = \"off\"\n", `unknown key "radiuss`},
 		{"syntax", "db = \n", ":1:"},
@@ -130,6 +130,8 @@ func TestParseErrors(t *testing.T) {
 		{"client both secrets", "[[radius.client]]\naddress = \"10.0.0.1\"\nsecret = \"a\"\nsecret_file = \"b\"\n", "keep one"},
 		{"client bad address", "[[radius.client]]\naddress = \"ten\"\nsecret_file = \"b\"\n", `client "ten" is not an address`},
 		{"client bad style", "[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\nstyle = \"otp\"\n", `radius.client "x": style "otp"`},
+		{"negative cache", "[radius]\nreply_cache_mib = -1\n", "radius.reply_cache_mib must not be negative"},
+		{"client negative unauthenticated rate", "[[radius.client]]\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\nunauthenticated_rate = -1\n", "unauthenticated_burst must not be negative"},
 		{"client twice", "[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.1\"\nsecret_file = \"b\"\n[[radius.client]]\nname = \"x\"\naddress = \"10.0.0.2\"\nsecret_file = \"b\"\n", "used twice"},
 		{"openvpn style", "[openvpn]\nmanagement = \"/s\"\nstyle = \"sms\"\n", "openvpn.style"},
 		{"relative key file", "key_file = \"master.key\"\n", "not an absolute path"},

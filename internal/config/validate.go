@@ -123,8 +123,8 @@ func checkHostPort(s string) error {
 
 func (c *Config) checkRADIUS() error {
 	r := c.RADIUS
-	if r.Workers < 0 || r.QueueSize < 0 {
-		return errors.New("radius.workers and radius.queue_size must not be negative")
+	if r.Workers < 0 || r.QueueSize < 0 || r.ReplyCacheMiB < 0 {
+		return errors.New("radius.workers, radius.queue_size and radius.reply_cache_mib must not be negative")
 	}
 	names := make(map[string]bool)
 	for i, cl := range r.Clients {
@@ -161,8 +161,8 @@ func (cl RADIUSClient) check() error {
 			return fmt.Errorf("style %q is not one RADIUS carries (accepted: %s, %s, %s)", cl.Style, auth.Appended, auth.Challenge, auth.CodeOnly)
 		}
 	}
-	if cl.RatePerSecond < 0 || cl.Burst < 0 {
-		return errors.New("rate and burst must not be negative")
+	if cl.RatePerSecond < 0 || cl.Burst < 0 || cl.UnauthenticatedRate < 0 || cl.UnauthenticatedBurst < 0 {
+		return errors.New("rate, burst, unauthenticated_rate and unauthenticated_burst must not be negative")
 	}
 	return nil
 }

@@ -183,6 +183,7 @@ func (d *Daemon) bindRADIUS(cfg *config.Config) error {
 	d.rad, err = radius.New(radius.Config{
 		Service: d.svc, Clients: clients, Logger: d.log.With("frontend", "radius"),
 		Workers: cfg.RADIUS.Workers, QueueSize: cfg.RADIUS.QueueSize, ReplyTTL: cfg.RADIUS.ReplyTTL.Duration,
+		ReplyCacheBytes: cfg.RADIUS.ReplyCacheMiB << 20,
 	})
 	if err != nil {
 		return err

@@ -62,6 +62,7 @@ func radiusClient(cc config.RADIUSClient) (radius.Client, error) {
 	return radius.Client{
 		Name: cc.Name, Prefix: prefix, Secret: secret, Style: style, Rate: rate,
 		AllowMissingMessageAuthenticator: cc.AllowMissingMessageAuthenticator,
+		Unauthenticated:                  radius.RateLimit{PerSecond: cc.UnauthenticatedRate, Burst: cc.UnauthenticatedBurst},
 	}, nil
 }
 

@@ -30,9 +30,17 @@ type Client struct {
 	// (CVE-2024-3596) for this client; the server warns when it loads one.
 	// A Message-Authenticator that is present is always checked.
 	AllowMissingMessageAuthenticator bool
-	// Rate limits the requests this client may send; the zero value means
-	// [DefaultRatePerSecond] and [DefaultBurst].
+	// Rate limits the requests this client may send that a valid
+	// Message-Authenticator proves to come from it; a zero field means
+	// [DefaultRatePerSecond] or [DefaultBurst]. A forged request, which
+	// fails that check, is dropped before it is charged anything.
 	Rate RateLimit
+	// Unauthenticated limits, apart from Rate, the requests without a
+	// Message-Authenticator that AllowMissingMessageAuthenticator lets in:
+	// nothing proves who sent them, so a forger spends this budget and
+	// never Rate. A zero field means [DefaultUnauthenticatedRatePerSecond]
+	// or [DefaultUnauthenticatedBurst].
+	Unauthenticated RateLimit
 }
 
 // RateLimit is a token bucket: PerSecond requests on average, Burst at
@@ -55,10 +63,11 @@ type prefixTable struct {
 	lengths []int // the lengths present, longest first
 }
 
-// entry is a loaded client with its rate-limit bucket.
+// entry is a loaded client with its rate-limit buckets.
 type entry struct {
 	Client
-	limiter *bucket
+	limiter         *bucket // for authenticated requests
+	unauthenticated *bucket // for requests without a Message-Authenticator
 }
 
 // NewClients checks list and builds the table. It refuses an invalid or
@@ -102,11 +111,15 @@ func newEntry(cl Client) (*entry, error) {
 		cl.Name = cl.Prefix.String()
 	}
 	cl.Secret = append([]byte(nil), cl.Secret...)
-	lim, err := newBucket(cl.Rate)
+	lim, err := newBucket(cl.Rate, RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultBurst})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.Prefix, err)
 	}
-	return &entry{Client: cl, limiter: lim}, nil
+	unauth, err := newBucket(cl.Unauthenticated, RateLimit{PerSecond: DefaultUnauthenticatedRatePerSecond, Burst: DefaultUnauthenticatedBurst})
+	if err != nil {
+		return nil, fmt.Errorf("%s: unauthenticated %w", cl.Prefix, err)
+	}
+	return &entry{Client: cl, limiter: lim, unauthenticated: unauth}, nil
 }
 
 func (c *Clients) add(e *entry) error {

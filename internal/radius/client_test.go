@@ -71,7 +71,8 @@ func TestNewClientsErrors(t *testing.T) {
 		{"separate style", []Client{{Prefix: p, Secret: []byte("s"), Style: auth.Separate}}, `style "separate" is not one of`},
 		{"duplicate", []Client{{Prefix: p, Secret: []byte("s")}, {Prefix: p, Secret: []byte("t")}}, "client #2: 192.0.2.0/24 is listed twice"},
 		{"bad rate", []Client{{Prefix: p, Secret: []byte("s"), Rate: RateLimit{PerSecond: -1, Burst: 1}}}, "want a positive rate"},
-		{"no burst", []Client{{Prefix: p, Secret: []byte("s"), Rate: RateLimit{PerSecond: 5}}}, "burst of at least 1"},
+		{"negative burst", []Client{{Prefix: p, Secret: []byte("s"), Rate: RateLimit{PerSecond: 5, Burst: -1}}}, "burst of at least 1"},
+		{"bad unauthenticated rate", []Client{{Prefix: p, Secret: []byte("s"), Unauthenticated: RateLimit{PerSecond: -1}}}, "unauthenticated rate limit"},
 	}
 	for _, tt := range tests {
 		_, err := NewClients(tt.list)

@@ -21,22 +21,79 @@ type reply struct {
 	status bool // the answer to a Status-Server
 }
 
-// handle answers one datagram from src, sent by client cl. It returns the
-// encoded reply, or nil and the reason the datagram is dropped. It never
-// panics on any input.
-func (s *Server) handle(ctx context.Context, src netip.AddrPort, cl *entry, b []byte) ([]byte, DropReason) {
-	p, sc, drop := s.check(cl, b)
-	if p == nil {
-		s.logDrop(src, cl, drop)
-		return nil, drop
+// inbound is a datagram that passed check: cut to its Length, framed,
+// of a code the server answers, and carrying a valid Message-Authenticator
+// unless its client may omit one.
+type inbound struct {
+	packet []byte
+	scan   scan
+}
+
+// authenticated reports whether the shared secret is proven: a request
+// that passed check with a Message-Authenticator carries a valid one.
+func (in inbound) authenticated() bool { return in.scan.maOffset != 0 }
+
+// check parses and authenticates a datagram from client cl. It runs on the
+// reading goroutine, before the datagram touches any state of the client
+// (its reply cache entries, its rate limit), so that a forger without the
+// secret spends nothing but this check. It returns the request, or the
+// reason to drop it.
+func check(cl *entry, b []byte) (inbound, DropReason) {
+	h, err := parseHeader(b)
+	if err != nil {
+		return inbound{}, DropMalformed
+	}
+	packet := b[:h.length]
+	if h.code != layeh.CodeAccessRequest && h.code != layeh.CodeStatusServer {
+		return inbound{}, DropUnsupportedCode
+	}
+	sc, err := scanAttributes(packet)
+	if errors.Is(err, errTooManyAttributes) {
+		return inbound{}, DropTooManyAttributes
+	} else if err != nil {
+		return inbound{}, DropMalformed
+	}
+	if drop := checkMessageAuthenticator(cl, h.code, packet, sc); drop != notDropped {
+		return inbound{}, drop
+	}
+	return inbound{packet: packet, scan: sc}, notDropped
+}
+
+// checkMessageAuthenticator applies RFC 3579 section 3.2 and the BlastRADIUS
+// rules: required unless the client is a legacy NAS, always required on
+// Status-Server (RFC 5997 section 3), always verified when present. A
+// request without one may not carry Proxy-State, the attribute a forger
+// fills with an MD5 collision block: as FreeRADIUS 3.2.5's
+// limit_proxy_state = yes, it is dropped.
+func checkMessageAuthenticator(cl *entry, code layeh.Code, packet []byte, sc scan) DropReason {
+	switch {
+	case sc.maOffset != 0 && !verifyMessageAuthenticator(packet, cl.Secret, sc.maOffset):
+		return DropBadMessageAuthenticator
+	case sc.maOffset != 0:
+		return notDropped
+	case code == layeh.CodeStatusServer || !cl.AllowMissingMessageAuthenticator:
+		return DropMissingMessageAuthenticator
+	case sc.hasProxyState:
+		return DropUnsignedProxyState
+	}
+	return notDropped
+}
+
+// answer answers one checked request from src, sent by client cl. It
+// returns the encoded reply, or nil and the reason the request is dropped.
+// It never panics on any input.
+func (s *Server) answer(ctx context.Context, src netip.AddrPort, cl *entry, in inbound) ([]byte, DropReason) {
+	p, err := layeh.Parse(in.packet, cl.Secret)
+	if err != nil {
+		s.logDrop(src, cl, DropMalformed)
+		return nil, DropMalformed
 	}
 	var r reply
 	switch p.Code {
 	case layeh.CodeStatusServer:
 		r = reply{code: layeh.CodeAccessAccept, status: true}
 	default:
-		var err error
-		if r, err = s.login(ctx, src, cl, p, sc); err != nil {
+		if r, err = s.login(ctx, src, cl, p, in); err != nil {
 			s.log.Error("radius: login service failed", "nas", cl.Name, "src", src.String(), "err", err)
 			return nil, DropServiceError
 		}
@@ -50,55 +107,13 @@ func (s *Server) handle(ctx context.Context, src netip.AddrPort, cl *entry, b []
 	return out, notDropped
 }
 
-// check parses and authenticates a request. It returns the packet, or nil
-// and the reason to drop it.
-func (s *Server) check(cl *entry, b []byte) (*layeh.Packet, scan, DropReason) {
-	h, err := parseHeader(b)
-	if err != nil {
-		return nil, scan{}, DropMalformed
-	}
-	packet := b[:h.length]
-	if h.code != layeh.CodeAccessRequest && h.code != layeh.CodeStatusServer {
-		return nil, scan{}, DropUnsupportedCode
-	}
-	sc, err := scanAttributes(packet)
-	if errors.Is(err, errTooManyAttributes) {
-		return nil, sc, DropTooManyAttributes
-	} else if err != nil {
-		return nil, sc, DropMalformed
-	}
-	if drop, ok := checkMessageAuthenticator(cl, h.code, packet, sc.maOffset); !ok {
-		return nil, sc, drop
-	}
-	p, err := layeh.Parse(packet, cl.Secret)
-	if err != nil {
-		return nil, sc, DropMalformed
-	}
-	return p, sc, notDropped
-}
-
-// checkMessageAuthenticator applies RFC 3579 section 3.2 and the BlastRADIUS
-// rule: required unless the client is a legacy NAS, always required on
-// Status-Server (RFC 5997 section 3), always verified when present.
-func checkMessageAuthenticator(cl *entry, code layeh.Code, packet []byte, offset int) (DropReason, bool) {
-	if offset == 0 {
-		if code == layeh.CodeStatusServer || !cl.AllowMissingMessageAuthenticator {
-			return DropMissingMessageAuthenticator, false
-		}
-		return notDropped, true
-	}
-	if !verifyMessageAuthenticator(packet, cl.Secret, offset) {
-		return DropBadMessageAuthenticator, false
-	}
-	return notDropped, true
-}
-
 // login turns an Access-Request into an auth.Request, asks the service and
 // turns its answer into a reply. An error means the service could not
 // decide; the request is then dropped so that the NAS may try another server.
-func (s *Server) login(ctx context.Context, src netip.AddrPort, cl *entry, p *layeh.Packet, sc scan) (reply, error) {
+func (s *Server) login(ctx context.Context, src netip.AddrPort, cl *entry, p *layeh.Packet, in inbound) (reply, error) {
 	user := string(p.Get(typeUserName))
 	who := []any{"user", user, "nas", cl.Name, "src", src.String()}
+	sc := in.scan
 	if sc.hasCHAP || sc.hasEAP || sc.hasMSCHAP {
 		s.log.Warn("radius: reject: CHAP, MS-CHAP and EAP cannot carry a one-time code; configure the NAS for PAP", who...)
 		return reply{code: layeh.CodeAccessReject}, nil
@@ -120,7 +135,11 @@ func (s *Server) login(ctx context.Context, src netip.AddrPort, cl *entry, p *la
 		s.log.Error("radius: reject: bad challenge from the login service", append(who, "err", err)...)
 		return reply{code: layeh.CodeAccessReject}, nil
 	}
-	s.log.Info("radius: "+resp.Outcome.String(), append(who, "reason", resp.Reason, "answer", req.ChallengeID != "")...)
+	who = append(who, "reason", resp.Reason, "answer", req.ChallengeID != "")
+	if resp.Outcome == auth.Reject && !in.authenticated() {
+		who = append(who, "shared_secret", "unchecked: without a Message-Authenticator a wrong shared secret on the NAS looks like a wrong password or code")
+	}
+	s.log.Info("radius: "+resp.Outcome.String(), who...)
 	return r, nil
 }
 

@@ -21,6 +21,7 @@ func TestHandle(t *testing.T) {
 	eap := layeh.Attributes{{Type: typeEAPMessage, Attribute: []byte{2, 0, 0, 9, 1, 'a', 'l', 'i', 'c'}}}
 	mschap := layeh.Attributes{vsa(vendorMicrosoft, msCHAPChallenge, "0123456789abcdef")}
 	otherVSA := layeh.Attributes{vsa(9, 1, "cisco-avpair")}
+	proxyState := layeh.Attributes{{Type: typeProxyState, Attribute: []byte("hop")}}
 	tests := []struct {
 		name   string
 		style  auth.Style
@@ -50,6 +51,9 @@ func TestHandle(t *testing.T) {
 		{"bad MA, legacy client", auth.Appended, true, reqOpts{user: testUser, password: testPassword + testCode, badMA: true}, 0, DropBadMessageAuthenticator},
 		{"wrong secret", auth.Appended, false, reqOpts{secret: "not-the-secret", user: testUser, password: testPassword + testCode}, 0, DropBadMessageAuthenticator},
 		{"wrong secret, legacy, no MA", auth.Appended, true, reqOpts{secret: "not-the-secret", user: testUser, password: testPassword + testCode, noMA: true}, layeh.CodeAccessReject, 0},
+		{"Proxy-State without MA, legacy", auth.Appended, true, reqOpts{user: testUser, password: testPassword + testCode, noMA: true, extra: proxyState}, 0, DropUnsignedProxyState},
+		{"Proxy-State with MA, legacy", auth.Appended, true, reqOpts{user: testUser, password: testPassword + testCode, extra: proxyState}, layeh.CodeAccessAccept, 0},
+		{"Proxy-State with MA", auth.Appended, false, reqOpts{user: testUser, password: testPassword + testCode, extra: proxyState}, layeh.CodeAccessAccept, 0},
 		{"status server", auth.Appended, false, reqOpts{code: layeh.CodeStatusServer}, layeh.CodeAccessAccept, 0},
 		{"status server needs MA", auth.Appended, true, reqOpts{code: layeh.CodeStatusServer, noMA: true}, 0, DropMissingMessageAuthenticator},
 		{"accounting", auth.Appended, false, reqOpts{code: layeh.CodeAccountingRequest}, 0, DropUnsupportedCode},

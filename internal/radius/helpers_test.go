@@ -281,3 +281,13 @@ func checkReply(t testing.TB, reply, request []byte, secret string) *layeh.Packe
 	}
 	return p
 }
+
+// handle checks and answers one datagram as the reading goroutine and a
+// worker do, without the reply cache and the rate limits.
+func (s *Server) handle(ctx context.Context, src netip.AddrPort, cl *entry, b []byte) ([]byte, DropReason) {
+	in, drop := check(cl, b)
+	if drop != notDropped {
+		return nil, drop
+	}
+	return s.answer(ctx, src, cl, in)
+}

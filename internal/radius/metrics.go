@@ -20,19 +20,21 @@ const (
 	DropMissingMessageAuthenticator                   // required and absent
 	DropBadMessageAuthenticator                       // present and wrong (often a wrong shared secret)
 	DropDuplicate                                     // a retransmit of a request still being processed
-	DropConflict                                      // same source, Identifier and Authenticator, different content
 	DropRateLimited                                   // the client is over its rate limit
 	DropOverload                                      // the queue is full
 	DropCacheFull                                     // the reply cache holds only requests in flight
 	DropServiceError                                  // the login service failed; the NAS may fail over
 	DropInternal                                      // a bug: an encoding error or a recovered panic
+	DropUnsignedProxyState                            // Proxy-State in a request without Message-Authenticator
+	DropUnauthenticatedRateLimited                    // the client is over its limit for requests without Message-Authenticator
 	numDropReasons
 )
 
 var dropNames = [numDropReasons]string{
 	"none", "malformed", "oversized", "too_many_attributes", "unknown_client", "unsupported_code",
-	"missing_message_authenticator", "bad_message_authenticator", "duplicate", "conflict",
+	"missing_message_authenticator", "bad_message_authenticator", "duplicate",
 	"rate_limited", "overload", "cache_full", "service_error", "internal",
+	"proxy_state_without_message_authenticator", "rate_limited_unauthenticated",
 }
 
 // String returns the reason as a metric label value.
@@ -62,7 +64,7 @@ type Snapshot struct {
 	StatusReply uint64 // Status-Server requests answered
 	Retransmits uint64 // answered again from the reply cache
 	// Evictions counts replies dropped from a full reply cache before
-	// ReplyTTL: when it grows, raise MaxCacheEntries.
+	// ReplyTTL: when it grows, raise ReplyCacheBytes.
 	Evictions uint64
 	// Drops counts datagrams left unanswered, by DropReason.String(); every
 	// reason is present.

@@ -30,12 +30,12 @@ func parseHeader(b []byte) (header, error) {
 // scan is what a walk over a request's attributes finds before any of them
 // is decoded.
 type scan struct {
-	count      int
-	maOffset   int // offset of the Message-Authenticator value; 0 if absent
-	hasCHAP    bool
-	hasEAP     bool
-	hasMSCHAP  bool
-	singletons [256]uint8
+	count         int
+	maOffset      int // offset of the Message-Authenticator value; 0 if absent
+	hasCHAP       bool
+	hasEAP        bool
+	hasMSCHAP     bool
+	hasProxyState bool
 }
 
 // errTooManyAttributes marks an attribute bomb.
@@ -46,6 +46,7 @@ var errTooManyAttributes = fmt.Errorf("radius: more than %d attributes", MaxAttr
 // appear at most once (RFC 2865 section 5.44, RFC 3579 section 3.2).
 func scanAttributes(packet []byte) (scan, error) {
 	var s scan
+	var seen [256]uint8 // how often each single attribute appeared
 	for off := HeaderLength; off < len(packet); {
 		if len(packet)-off < 2 {
 			return s, errors.New("radius: attribute header cut short")
@@ -57,7 +58,7 @@ func scanAttributes(packet []byte) (scan, error) {
 		if s.count++; s.count > MaxAttributes {
 			return s, errTooManyAttributes
 		}
-		if err := s.note(typ, packet[off:off+n], off); err != nil {
+		if err := s.note(typ, packet[off:off+n], off, &seen); err != nil {
 			return s, err
 		}
 		off += n
@@ -66,10 +67,10 @@ func scanAttributes(packet []byte) (scan, error) {
 }
 
 // note records one attribute.
-func (s *scan) note(typ byte, attr []byte, off int) error {
+func (s *scan) note(typ byte, attr []byte, off int, seen *[256]uint8) error {
 	switch typ {
 	case typeUserName, typeUserPassword, typeCHAPPassword, typeState, typeMessageAuthenticator:
-		if s.singletons[typ]++; s.singletons[typ] > 1 {
+		if seen[typ]++; seen[typ] > 1 {
 			return fmt.Errorf("radius: attribute %d appears more than once", typ)
 		}
 	}
@@ -81,6 +82,8 @@ func (s *scan) note(typ byte, attr []byte, off int) error {
 		s.maOffset = off + 2
 	case typeCHAPPassword:
 		s.hasCHAP = true
+	case typeProxyState:
+		s.hasProxyState = true
 	case typeEAPMessage:
 		s.hasEAP = true
 	case typeVendorSpecific:

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	layeh "layeh.com/radius"
 
@@ -247,4 +248,96 @@ func standIn(t *testing.T, conn *net.UDPConn, corrupt bool) {
 		setResponseAuthenticator(out, []byte(testSecret))
 	}
 	conn.WriteToUDPAddrPort(out, from)
+}
+
+// TestRadclientForgeryFloodSparesTheBudget: a spoofer who sends from the
+// NAS's address but lacks the shared secret floods the server with
+// Access-Requests, some with a Message-Authenticator it cannot compute,
+// some with none. None of them is charged to the NAS's rate limit, so the
+// real NAS (radclient, with the secret) keeps logging in. The clock is
+// frozen: the budget is the burst of 5 and nothing refills it.
+func TestRadclientForgeryFloodSparesTheBudget(t *testing.T) {
+	clients, err := NewClients([]Client{{Name: "nas", Prefix: loopback4, Secret: []byte(testSecret), Rate: RateLimit{PerSecond: 1, Burst: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, Config{Clients: clients})
+	spoofer := ts.nas(t)
+	forged := func(i int) []byte {
+		return buildPacket(t, reqOpts{secret: "a guess at the secret", user: testUser, password: testPassword + testCode, noMA: i%2 == 0})
+	}
+	forgedDrops := func() uint64 {
+		d := ts.Metrics().Drops
+		return d[DropBadMessageAuthenticator.String()] + d[DropMissingMessageAuthenticator.String()] + d[DropRateLimited.String()]
+	}
+	for i := range 50 {
+		send(t, spoofer, forged(i))
+	}
+	waitFor(t, "the first 50 forgeries to be dropped", func() bool { return forgedDrops() >= 50 })
+	stop := make(chan struct{})
+	flooded := make(chan struct{})
+	go func() {
+		defer close(flooded)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond): // a flood the reader keeps up with: this is about the budget, not the socket
+				spoofer.Write(forged(i))
+			}
+		}
+	}()
+	for range 3 {
+		wantReceived(t, radclient(t, ts, "auth", testSecret, pap(testUser, testPassword+testCode)), "Access-Accept")
+	}
+	close(stop)
+	<-flooded
+	if n := ts.Metrics().Drops[DropRateLimited.String()]; n != 0 {
+		t.Errorf("%d requests were dropped for the NAS's rate limit; want 0: forgeries must not spend it", n)
+	}
+}
+
+// TestRadclientProxyStateNeedsMessageAuthenticator: a legacy NAS may omit
+// Message-Authenticator, but then not send Proxy-State, the attribute a
+// BlastRADIUS forger fills with its collision block (FreeRADIUS 3.2.5's
+// limit_proxy_state = yes). With a Message-Authenticator, Proxy-State is
+// echoed as usual.
+func TestRadclientProxyStateNeedsMessageAuthenticator(t *testing.T) {
+	ts := startServer(t, Config{Clients: testClients(t, auth.Appended, true)})
+	login := `User-Name = "alice", User-Password = "` + testPassword + testCode + `"`
+	out := radclient(t, ts, "auth", testSecret, login+`, Proxy-State = 0x6f6e65`+"\n")
+	if !strings.Contains(out, "No reply") {
+		t.Errorf("a request with Proxy-State and no Message-Authenticator was answered:\n%s", out)
+	}
+	ts.waitDrop(t, DropUnsignedProxyState, 1)
+	if n := ts.svc.callCount(); n != 0 {
+		t.Errorf("login service called %d times; want 0", n)
+	}
+	wantReceived(t, radclient(t, ts, "auth", testSecret, login+"\n"), "Access-Accept")
+	out = radclient(t, ts, "auth", testSecret, login+`, Proxy-State = 0x6f6e65, Message-Authenticator = 0x00`+"\n")
+	wantReceived(t, out, "Access-Accept")
+	if reply := out[strings.Index(out, "Received"):]; !strings.Contains(reply, "Proxy-State = 0x6f6e65") {
+		t.Errorf("Proxy-State not echoed with a Message-Authenticator:\n%s", reply)
+	}
+}
+
+// TestRadclientLegacyWrongSecretLogged: without a Message-Authenticator a
+// wrong shared secret only garbles the User-Password, so the service sees a
+// wrong password. The log says that the secret could not be checked,
+// rather than blame the user alone; radclient, whose secret differs, does
+// not take the reply.
+func TestRadclientLegacyWrongSecretLogged(t *testing.T) {
+	ts := startServer(t, Config{Clients: testClients(t, auth.Appended, true)})
+	out := radclient(t, ts, "auth", "not-the-shared-secret", `User-Name = "alice", User-Password = "`+testPassword+testCode+`"`+"\n")
+	if strings.Contains(out, "Received Access-") {
+		t.Errorf("radclient took a reply signed with another secret:\n%s", out)
+	}
+	waitFor(t, "the reject to be logged", func() bool { return strings.Contains(ts.logs.String(), "radius: reject") })
+	if !strings.Contains(ts.logs.String(), `shared_secret="unchecked: without a Message-Authenticator`) {
+		t.Errorf("the reject does not say the shared secret went unchecked:\n%s", ts.logs)
+	}
+	wantReceived(t, radclient(t, ts, "auth", testSecret, pap(testUser, testPassword+"000000")), "Access-Reject")
+	if n := strings.Count(ts.logs.String(), "shared_secret="); n != 1 {
+		t.Errorf("%d rejects say the secret went unchecked; want 1: a Message-Authenticator proves it", n)
+	}
 }

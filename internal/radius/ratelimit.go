@@ -19,13 +19,17 @@ type bucket struct {
 	last      time.Time // zero until the first event: the bucket starts full
 }
 
-// newBucket returns a bucket for r, nil when r turns limiting off.
-func newBucket(r RateLimit) (*bucket, error) {
+// newBucket returns a bucket for r, a zero field taking def's value; nil
+// when r turns limiting off.
+func newBucket(r, def RateLimit) (*bucket, error) {
 	if r.unlimited() {
 		return nil, nil
 	}
-	if r.PerSecond == 0 && r.Burst == 0 {
-		r = RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultBurst}
+	if r.PerSecond == 0 {
+		r.PerSecond = def.PerSecond
+	}
+	if r.Burst == 0 {
+		r.Burst = def.Burst
 	}
 	if !(r.PerSecond > 0) || math.IsInf(r.PerSecond, 0) || r.Burst < 1 {
 		return nil, fmt.Errorf("rate limit %v/s with burst %d: want a positive rate and a burst of at least 1", r.PerSecond, r.Burst)
@@ -53,4 +57,17 @@ func (b *bucket) allow(now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// charge takes one request at time now from the budget it belongs to: Rate
+// for a request whose Message-Authenticator proved it, Unauthenticated for
+// one that carried none. It returns the reason to drop it, if any.
+func (e *entry) charge(authenticated bool, now time.Time) DropReason {
+	switch {
+	case authenticated && !e.limiter.allow(now):
+		return DropRateLimited
+	case !authenticated && !e.unauthenticated.allow(now):
+		return DropUnauthenticatedRateLimited
+	}
+	return notDropped
 }

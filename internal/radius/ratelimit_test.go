@@ -6,7 +6,7 @@ import (
 )
 
 func TestBucket(t *testing.T) {
-	b, err := newBucket(RateLimit{PerSecond: 2, Burst: 3})
+	b, err := newBucket(RateLimit{PerSecond: 2, Burst: 3}, RateLimit{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,9 +32,10 @@ func TestBucket(t *testing.T) {
 }
 
 func TestBucketDefaultsAndNil(t *testing.T) {
-	b, err := newBucket(RateLimit{})
-	if err != nil || b == nil || b.perSecond != DefaultRatePerSecond || b.burst != DefaultBurst {
-		t.Fatalf("newBucket(zero) = %+v, %v; want the defaults", b, err)
+	def := RateLimit{PerSecond: 7, Burst: 9}
+	b, err := newBucket(RateLimit{}, def)
+	if err != nil || b == nil || b.perSecond != 7 || b.burst != 9 {
+		t.Fatalf("newBucket(zero, %+v) = %+v, %v; want the default", def, b, err)
 	}
 	var none *bucket
 	if !none.allow(time.Now()) {

@@ -19,15 +19,22 @@
 //     (RFC 3579 section 3.2) unless its client is marked legacy; a request
 //     without one, or with a wrong one, is dropped without an answer. Every
 //     reply carries one as its first attribute, the BlastRADIUS mitigation
-//     (CVE-2024-3596). Proxy-State is echoed in order.
+//     (CVE-2024-3596). Proxy-State is echoed in order; a request that
+//     carries it without a Message-Authenticator is dropped, as FreeRADIUS
+//     3.2.5's limit_proxy_state does.
 //   - A retransmission (same source, Identifier and Request Authenticator,
 //     RFC 5080 section 2.2.2) gets the cached reply again and is never
 //     verified twice, so that a retransmitted code is not refused as a
-//     replay. A duplicate of a request still in flight is dropped.
+//     replay. A duplicate of a request still in flight is dropped. The
+//     cache keeps only those keys and the encoded replies, within a budget
+//     of octets; past it, the oldest reply makes room.
 //   - Status-Server (RFC 5997) is answered with an Access-Accept.
-//   - A bounded queue feeds a fixed pool of workers; each client has a
-//     token-bucket rate limit. What does not fit is dropped and counted,
-//     as are malformed, oversized and attribute-bombed packets.
+//   - A bounded queue feeds a fixed pool of workers. Each client has two
+//     token-bucket rate limits: one for requests its Message-Authenticator
+//     proves, one for those a legacy client sends without; a forgery,
+//     which fails the check on the reading goroutine, spends neither. What
+//     does not fit is dropped and counted, as are malformed, oversized and
+//     attribute-bombed packets.
 //
 // Logs name the user, the NAS and the outcome, never a password, a code or
 // a secret.
@@ -69,7 +76,7 @@ type Config struct {
 	Workers         int           // requests processed at once
 	QueueSize       int           // requests waiting for a worker
 	ReplyTTL        time.Duration // how long a reply is kept for retransmissions
-	MaxCacheEntries int           // replies and requests in flight kept at most; the oldest reply makes room
+	ReplyCacheBytes int           // the reply cache's budget: replies and their bookkeeping; the oldest reply makes room
 	RequestTimeout  time.Duration // deadline for one call to the login service
 
 	// Now is the clock for the reply cache, the rate limits and challenge
@@ -123,8 +130,8 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.cache = newReplyCache(orDefault(cfg.ReplyTTL, DefaultReplyTTL), orDefault(cfg.MaxCacheEntries, DefaultMaxCacheEntries))
-	s.warnLimit, _ = newBucket(RateLimit{PerSecond: 1, Burst: 10})
+	s.cache = newReplyCache(orDefault(cfg.ReplyTTL, DefaultReplyTTL), orDefault(cfg.ReplyCacheBytes, DefaultReplyCacheBytes))
+	s.warnLimit, _ = newBucket(RateLimit{PerSecond: 1, Burst: 10}, RateLimit{})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.SetClients(cfg.Clients)
 	return s, nil

@@ -230,6 +230,71 @@ func TestServeRateLimited(t *testing.T) {
 	}
 }
 
+// TestServeUnauthenticatedBudget: a legacy NAS's requests without
+// Message-Authenticator, which anyone on the path could forge, spend a
+// budget of their own; its authenticated requests keep theirs, and a
+// forged Message-Authenticator spends neither. The clock is frozen.
+func TestServeUnauthenticatedBudget(t *testing.T) {
+	clients, err := NewClients([]Client{{
+		Prefix: loopback4, Secret: []byte(testSecret), AllowMissingMessageAuthenticator: true,
+		Rate: RateLimit{PerSecond: 1, Burst: 2}, Unauthenticated: RateLimit{PerSecond: 1, Burst: 2},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, Config{Clients: clients})
+	c := ts.nas(t)
+	for range 5 {
+		send(t, c, buildPacket(t, reqOpts{badMA: true, user: testUser, password: testPassword + testCode}))
+	}
+	ts.waitDrop(t, DropBadMessageAuthenticator, 5)
+	for range 2 {
+		exchange(t, c, buildPacket(t, reqOpts{noMA: true, user: testUser, password: testPassword + testCode}))
+	}
+	send(t, c, buildPacket(t, reqOpts{noMA: true, user: testUser, password: testPassword + testCode}))
+	ts.waitDrop(t, DropUnauthenticatedRateLimited, 1)
+	for range 2 {
+		exchange(t, c, buildPacket(t, reqOpts{user: testUser, password: testPassword + testCode}))
+	}
+	send(t, c, buildPacket(t, reqOpts{user: testUser, password: testPassword + testCode}))
+	ts.waitDrop(t, DropRateLimited, 1)
+	if n := ts.svc.callCount(); n != 4 {
+		t.Errorf("login service called %d times; want 4", n)
+	}
+}
+
+// TestServeRetransmitWithinBudget: with a reply cache of a few entries,
+// every retransmission of a reply still held gets the same octets and no
+// second verification; once newer replies have pushed a reply out (and the
+// eviction is counted), its retransmission is verified afresh.
+func TestServeRetransmitWithinBudget(t *testing.T) {
+	const held = 4
+	ts := startServer(t, Config{ReplyCacheBytes: held * (entryOverhead + 38)}) // an Access-Accept is 38 octets
+	c := ts.nas(t)
+	reqs := make([][]byte, held)
+	replies := make([][]byte, held)
+	for i := range reqs {
+		reqs[i] = buildPacket(t, reqOpts{user: testUser, password: testPassword + testCode})
+		replies[i] = exchange(t, c, reqs[i])
+	}
+	for i := range reqs {
+		if again := exchange(t, c, reqs[i]); !bytes.Equal(again, replies[i]) {
+			t.Errorf("retransmission %d = % x; want % x", i, again, replies[i])
+		}
+	}
+	if n, m := ts.svc.callCount(), ts.Metrics(); n != held || m.Retransmits != held || m.Evictions != 0 {
+		t.Errorf("service called %d times, %d retransmits, %d evictions; want %d, %d, 0", n, m.Retransmits, m.Evictions, held, held)
+	}
+	exchange(t, c, buildPacket(t, reqOpts{user: testUser, password: testPassword + testCode}))
+	if m := ts.Metrics(); m.Evictions != 1 {
+		t.Errorf("Evictions = %d after one reply too many; want 1", m.Evictions)
+	}
+	exchange(t, c, reqs[0])
+	if n := ts.svc.callCount(); n != held+2 {
+		t.Errorf("service called %d times; want %d: the evicted reply's retransmission is verified again", n, held+2)
+	}
+}
+
 func TestServeUnknownClientDropped(t *testing.T) {
 	clients, err := NewClients([]Client{{Prefix: netip.MustParsePrefix("192.0.2.0/24"), Secret: []byte(testSecret)}})
 	if err != nil {

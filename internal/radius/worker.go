@@ -6,18 +6,19 @@ import (
 	"time"
 )
 
-// job is a datagram admitted to the queue.
+// job is a request admitted to the queue.
 type job struct {
 	src      netip.AddrPort
 	client   *entry
-	packet   []byte
+	in       inbound
 	key      cacheKey
 	received time.Time
 }
 
 // receive runs on the reading goroutine and does only cheap work: the size
-// check, the client lookup, the reply cache and the rate limit. What passes
-// is queued for a worker, or dropped when the queue is full.
+// check, the client lookup, the framing and Message-Authenticator check,
+// the reply cache and the rate limit. What passes is queued for a worker,
+// or dropped when the queue is full.
 func (s *Server) receive(conn packetConn, queue chan<- job, b []byte, src netip.AddrPort) {
 	now := s.now()
 	if len(b) > MaxPacketLength {
@@ -32,47 +33,46 @@ func (s *Server) receive(conn packetConn, queue chan<- job, b []byte, src netip.
 		s.dropped(src, nil, DropUnknownClient)
 		return
 	}
-	if len(b) < HeaderLength {
-		s.dropped(src, cl, DropMalformed)
+	in, drop := check(cl, b)
+	if drop != notDropped {
+		s.dropped(src, cl, drop)
 		return
 	}
-	key := cacheKey{src: src, id: b[1], auth: [AuthenticatorLength]byte(b[4:20])}
-	if !s.admit(conn, key, cl, b, now) {
+	key := newCacheKey(src, in.packet)
+	if !s.admit(conn, src, key, cl, in, now) {
 		return
 	}
-	j := job{src: src, client: cl, packet: append([]byte(nil), b...), key: key, received: now}
+	in.packet = append([]byte(nil), in.packet...)
 	select {
-	case queue <- j:
+	case queue <- job{src: src, client: cl, in: in, key: key, received: now}:
 	default:
 		s.cache.abandon(key)
 		s.dropped(src, cl, DropOverload)
 	}
 }
 
-// admit consults the reply cache and the client's rate limit. It answers a
-// retransmission itself and reports whether the datagram is new work.
-func (s *Server) admit(conn packetConn, key cacheKey, cl *entry, b []byte, now time.Time) bool {
-	state, cached := s.cache.begin(key, b, now)
+// admit consults the reply cache and the client's rate limits. It answers a
+// retransmission itself and reports whether the request is new work. Only
+// new work is charged, and only to the budget its authentication earns.
+func (s *Server) admit(conn packetConn, src netip.AddrPort, key cacheKey, cl *entry, in inbound, now time.Time) bool {
+	state, cached := s.cache.begin(key, now)
 	switch state {
 	case cacheHit:
 		s.metrics.retransmits.Add(1)
-		if err := conn.write(cached, key.src); err != nil {
-			s.log.Debug("radius: cannot resend reply", "src", key.src.String(), "err", err)
+		if err := conn.write(cached, src); err != nil {
+			s.log.Debug("radius: cannot resend reply", "src", src.String(), "err", err)
 		}
 		return false
 	case cacheInFlight:
-		s.dropped(key.src, cl, DropDuplicate)
-		return false
-	case cacheConflict:
-		s.dropped(key.src, cl, DropConflict)
+		s.dropped(src, cl, DropDuplicate)
 		return false
 	case cacheFull:
-		s.dropped(key.src, cl, DropCacheFull)
+		s.dropped(src, cl, DropCacheFull)
 		return false
 	}
-	if !cl.limiter.allow(now) {
+	if drop := cl.charge(in.authenticated(), now); drop != notDropped {
 		s.cache.abandon(key)
-		s.dropped(key.src, cl, DropRateLimited)
+		s.dropped(src, cl, drop)
 		return false
 	}
 	return true
@@ -82,7 +82,7 @@ func (s *Server) admit(conn packetConn, key cacheKey, cl *entry, b []byte, now t
 func (s *Server) serveJob(conn packetConn, j job) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
-	out, drop := s.handleSafely(ctx, j)
+	out, drop := s.answerSafely(ctx, j)
 	if out == nil {
 		s.cache.abandon(j.key)
 		s.metrics.drop(drop)
@@ -96,16 +96,16 @@ func (s *Server) serveJob(conn packetConn, j job) {
 	}
 }
 
-// handleSafely is handle with a panic turned into a dropped request, so that
-// one bad request cannot take the daemon down.
-func (s *Server) handleSafely(ctx context.Context, j job) (out []byte, drop DropReason) {
+// answerSafely is answer with a panic turned into a dropped request, so
+// that one bad request cannot take the daemon down.
+func (s *Server) answerSafely(ctx context.Context, j job) (out []byte, drop DropReason) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("radius: panic while handling a request", "nas", j.client.Name, "src", j.src.String(), "panic", v)
 			out, drop = nil, DropInternal
 		}
 	}()
-	return s.handle(ctx, j.src, j.client, j.packet)
+	return s.answer(ctx, j.src, j.client, j.in)
 }
 
 // dropped counts and logs a datagram dropped before it reached a worker.

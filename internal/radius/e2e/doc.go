@@ -9,7 +9,9 @@
 //   - strongSwan 5.9 charon: a gateway verifying IKEv1 XAuth through the
 //     eap-radius plugin and a client, in two network namespaces;
 //   - FreeRADIUS's radclient, and raw packets, for the code-only style,
-//     replays and retransmissions.
+//     replays and retransmissions;
+//   - section 2 of docs/radius.md, its configuration and radclient
+//     commands run as written against the built `otpgate serve`.
 //
 // They cover each style a NAS can be configured with (auth.Appended,
 // auth.Challenge, auth.CodeOnly) and the refusals that matter for one-time

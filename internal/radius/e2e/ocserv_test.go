@@ -43,11 +43,12 @@ type ocserv struct {
 // four tries, and returns the configuration's path. radcli 1.2 needs
 // authserver, servers, dictionary, radius_timeout, radius_retries and
 // bindaddr; without acctserver it only warns (ocserv does no accounting
-// unless acct = "radius[...]" is set).
-func radcliConfig(t *testing.T, dir string, s *stack, timeout int) string {
+// unless acct = "radius[...]" is set). The servers file names the server
+// as server does: s's address, which is all radcli takes there.
+func radcliConfig(t *testing.T, dir string, s *stack, timeout int, server string) string {
 	t.Helper()
 	servers := filepath.Join(dir, "radius-servers")
-	writeFile(t, servers, fmt.Sprintf("# server[:port]\tshared secret\n%s\t%s\n", s.addr.Addr(), s.secret), 0o600)
+	writeFile(t, servers, fmt.Sprintf("# server\tshared secret\n%s\t%s\n", server, s.secret), 0o600)
 	conf := filepath.Join(dir, "radiusclient.conf")
 	writeFile(t, conf, fmt.Sprintf(`authserver	%s
 servers		%s
@@ -65,6 +66,13 @@ bindaddr	127.0.0.1
 // radcli waits radiusTimeout seconds for each answer.
 func startOcserv(t *testing.T, s *stack, radiusTimeout int) *ocserv {
 	t.Helper()
+	return startOcservServers(t, s, radiusTimeout, s.addr.Addr().String())
+}
+
+// startOcservServers is startOcserv with server as the name of the server
+// in radcli's servers file.
+func startOcservServers(t *testing.T, s *stack, radiusTimeout int, server string) *ocserv {
+	t.Helper()
 	bin := testpeer.Need(t, "ocserv")[0]
 	o := &ocserv{t: t, dir: worldDir(t), done: make(chan struct{})}
 	cert, key, pin := selfSigned(t)
@@ -74,7 +82,7 @@ func startOcserv(t *testing.T, s *stack, radiusTimeout int) *ocserv {
 	port := freeTCPPort(t)
 	o.url = fmt.Sprintf("https://127.0.0.1:%d/", port)
 	conf := filepath.Join(o.dir, "ocserv.conf")
-	writeFile(t, conf, o.config(radcliConfig(t, o.dir, s, radiusTimeout), port), 0o644)
+	writeFile(t, conf, o.config(radcliConfig(t, o.dir, s, radiusTimeout, server), port), 0o644)
 
 	o.log = filepath.Join(o.dir, "ocserv.log")
 	f, err := os.Create(o.log)

@@ -139,6 +139,22 @@ func TestOcservNeedsLegacySwitch(t *testing.T) {
 	s.wantAudit()
 }
 
+// TestOcservServersFileTakesNoPort: radcli's servers file names a server
+// without a port (docs/radius.md says so); written as host:port, as
+// authserver is, it holds no secret for the server.
+func TestOcservServersFileTakesNoPort(t *testing.T) {
+	s := startStack(t, auth.Appended, true)
+	o := startOcservServers(t, s, 1, s.addr.String())
+	wantRefused(t, o.openconnect(testPassword+s.code(0)+"\n", "--passwd-on-stdin"), refusedRetry)
+	if want := "couldn't find RADIUS server " + s.addr.Addr().String(); !strings.Contains(o.text(), want) {
+		t.Errorf("ocserv did not log radcli's %q", want)
+	}
+	if n := s.srv.Metrics().Requests["Access-Request"]; n != 0 {
+		t.Errorf("otpgate received %d Access-Requests; want 0", n)
+	}
+	s.wantAudit()
+}
+
 // TestOcservRetransmit: radcli resends the same request (same source port,
 // Identifier and Request Authenticator) when no answer came within
 // radius_timeout. The first login is held until otpgate has dropped such a
