@@ -178,7 +178,22 @@ func (e *Engine) decide(ctx context.Context, req Request, toks []store.Token, no
 		}
 		tried = append(tried, a)
 	}
+	if len(tried) == 0 && hasOutOfBand(toks) {
+		return e.refuseEarly(ctx, req, now, ReasonOutOfBand)
+	}
 	return e.refuse(ctx, req, tried, now)
+}
+
+// hasOutOfBand reports whether an enabled token of toks is an email or SMS
+// token, whose code this login (which asked for no code to be sent) cannot
+// carry.
+func hasOutOfBand(toks []store.Token) bool {
+	for i := range toks {
+		if toks[i].Enabled && toks[i].Type.OutOfBand() {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse counts a failure on every tried token, audits each, and returns the
