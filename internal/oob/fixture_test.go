@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlite"
@@ -21,6 +20,7 @@ import (
 type fixture struct {
 	t   *testing.T
 	st  *sqlite.Store
+	box *secretbox.Box
 	svc *Service
 
 	mu  sync.Mutex
@@ -40,7 +40,7 @@ func newFixture(t *testing.T, s Settings) *fixture {
 	key := make([]byte, secretbox.KeySize)
 	rand.Read(key)
 	box, _ := secretbox.New(key)
-	f := &fixture{t: t, st: st, now: t0}
+	f := &fixture{t: t, st: st, box: box, now: t0}
 	if f.svc, err = New(st, box, s, f.clock); err != nil {
 		t.Fatalf("New = %v", err)
 	}
@@ -65,13 +65,18 @@ func (f *fixture) enroll(user string, ch Channel, addr string) Target {
 	if _, err := f.st.CreateUser(f.t.Context(), user); err != nil {
 		f.t.Fatal(err)
 	}
-	id := "tok-" + user
-	tok := &store.Token{ID: id, User: user, Type: store.TokenType(ch), Enabled: true,
-		Params: otp.Params{Algorithm: otp.SHA1, Digits: 6}}
-	if err := f.st.AddToken(f.t.Context(), tok); err != nil {
+	tok, err := NewToken(f.box, user, ch, addr, f.clock())
+	if err != nil {
+		f.t.Fatalf("NewToken = %v", err)
+	}
+	if err := f.st.AddToken(f.t.Context(), &tok); err != nil {
 		f.t.Fatal(err)
 	}
-	return Target{User: user, TokenID: id, Channel: ch, Address: addr}
+	tg, err := f.svc.Target(tok)
+	if err != nil || tg.Address != addr && ch == Email {
+		f.t.Fatalf("Target = %+v, %v; want the address %s", tg, err, addr)
+	}
+	return tg
 }
 
 func (f *fixture) send(tg Target, challenge, source string) (Sent, error) {

@@ -17,16 +17,34 @@ import (
 // token's failure counting, and the audit trail.
 type Store interface {
 	store.OOBStore
+	StoreBase
+}
+
+// Join is the Store of st, whose tokens and audit trail the service uses,
+// and o, which keeps the codes and send counts: the daemon joins its store
+// that copies audit events to a file with the store underneath it.
+func Join(st StoreBase, o store.OOBStore) Store { return joined{st, o} }
+
+// StoreBase is Store without the out-of-band methods.
+type StoreBase interface {
 	Token(ctx context.Context, id string) (store.Token, error)
 	CommitSuccess(ctx context.Context, id string, next, drift int64, now time.Time) (bool, error)
 	RecordFailure(ctx context.Context, id string, now time.Time, maxFailures int, lockUntil time.Time) (store.Failure, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
-// MACer makes and checks keyed hashes: *secretbox.Box.
-type MACer interface {
+type joined struct {
+	StoreBase
+	store.OOBStore
+}
+
+// Box makes and checks the codes' MACs and opens the tokens' sealed
+// addresses: a *secretbox.Box, or the daemon's view of the master key it
+// follows.
+type Box interface {
 	MAC(purpose string, msg []byte) []byte
 	CheckMAC(purpose string, msg, mac []byte) bool
+	Open(sealed, aad []byte) ([]byte, error)
 }
 
 // Gateways, as the audit trail and the metrics name them.
@@ -46,39 +64,36 @@ const (
 
 var sendResults = []string{SendOK, SendFailed, SendLimited, SendTooSoon, SendNoGateway}
 
-// Audit actions.
+// Audit actions: a code sent, a test message sent, a code checked.
 const (
-	actionSend   = "oob-send"
+	ActionSend   = "oob-send"
+	ActionTest   = "oob-test"
 	actionVerify = "verify"
 )
 
 // Service sends and checks out-of-band codes. It is safe for concurrent use.
 type Service struct {
 	st    Store
-	box   MACer
+	box   Box
 	s     Settings
 	now   func() time.Time
 	rand  io.Reader
 	sends *metrics.CounterVec
 
-	mail    *mailer  // nil without SMTP
-	gw      *gateway // nil without an HTTP gateway
-	subject *Template
-	body    *Template
-	sms     *Template
+	mail  *mailer  // nil without SMTP
+	gw    *gateway // nil without an HTTP gateway
+	texts texts
 }
 
 // New checks s, reads the secret files it names and returns the service;
 // now is the clock, time.Now in production.
-func New(st Store, box MACer, s Settings, now func() time.Time) (*Service, error) {
+func New(st Store, box Box, s Settings, now func() time.Time) (*Service, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	svc := &Service{st: st, box: box, s: s, now: now, rand: rand.Reader,
 		sends: metrics.NewCounterVec("otpgate_oob_sends_total", "Out-of-band codes sent, by result.", "result", sendResults...)}
-	svc.subject, _ = ParseTemplate(s.Email.Subject, messageFields...)
-	svc.body, _ = ParseTemplate(s.Email.Body, messageFields...)
-	svc.sms, _ = ParseTemplate(s.SMSBody, messageFields...)
+	svc.texts = mustTexts(s.Email.Subject, s.Email.Body, s.SMSBody) // Validate parsed them
 	var err error
 	if s.SMTP != nil {
 		if svc.mail, err = newMailer(*s.SMTP); err != nil {
@@ -211,14 +226,24 @@ func (svc *Service) deliver(ctx context.Context, req SendRequest, route, code st
 		"code": code, "lifetime": lifetime(svc.s.Lifetime), "vpn": fieldValue(svc.s.VPNName),
 		"source": fieldValue(cmpOr(req.Source, "an unknown address")), "user": fieldValue(req.User),
 	}
+	return svc.post(ctx, req.Target, route, svc.texts, vals)
+}
+
+// texts are the templates of one kind of message.
+type texts struct {
+	subject, body, sms *Template
+}
+
+// post sends the message tx makes of vals to t through route.
+func (svc *Service) post(ctx context.Context, t Target, route string, tx texts, vals map[string]string) error {
 	if route == GatewayHTTP {
 		ctx, cancel := context.WithTimeout(ctx, svc.s.HTTP.Timeout)
 		defer cancel()
-		return svc.gw.send(ctx, req.Address, svc.sms.Expand(vals), code)
+		return svc.gw.send(ctx, t.Address, tx.sms.Expand(vals), vals["code"])
 	}
-	msg := Message{From: svc.mail.from, To: req.Address, Subject: svc.subject.Expand(vals), Body: svc.body.Expand(vals)}
-	if req.Channel == SMS {
-		msg.Subject, msg.Body = "", svc.sms.Expand(vals)
+	msg := Message{From: svc.mail.from, To: t.Address, Subject: tx.subject.Expand(vals), Body: tx.body.Expand(vals)}
+	if t.Channel == SMS {
+		msg.Subject, msg.Body = "", tx.sms.Expand(vals)
 	}
 	return svc.mail.send(ctx, msg)
 }
@@ -252,7 +277,7 @@ func (svc *Service) refuseSend(ctx context.Context, req SendRequest, now time.Ti
 }
 
 func sendEvent(req SendRequest, now time.Time, res, reason string) store.AuditEvent {
-	return store.AuditEvent{Time: now, Actor: req.Actor, Action: actionSend, User: req.User,
+	return store.AuditEvent{Time: now, Actor: req.Actor, Action: ActionSend, User: req.User,
 		TokenID: req.TokenID, Result: res, Reason: reason, Source: req.Source}
 }
 

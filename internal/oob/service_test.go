@@ -70,7 +70,7 @@ func TestSendAndVerifyEmail(t *testing.T) {
 		t.Errorf("alice's token has %d failures, last success %v; want 1 (the reuse after the success) and set", tok.Failures, tok.LastSuccess)
 	}
 	es := f.audit(code)
-	if len(es) < 7 || es[0].Action != actionSend || es[0].Reason != "smtp to a***@example.org" || es[0].Source != "192.0.2.7" {
+	if len(es) < 7 || es[0].Action != ActionSend || es[0].Reason != "smtp to a***@example.org" || es[0].Source != "192.0.2.7" {
 		t.Errorf("audit trail %+v; want the send first, masked, then each verification", es)
 	}
 	var mw bytes.Buffer
@@ -119,7 +119,7 @@ func TestExpiryAndResend(t *testing.T) {
 		t.Errorf("Verify(a nanosecond before the expiry) = %+v; want accepted", r)
 	}
 	es := f.audit(first, second, third)
-	if n := countResult(es, actionSend, SendTooSoon); n != 1 {
+	if n := countResult(es, ActionSend, SendTooSoon); n != 1 {
 		t.Errorf("%d too-soon sends audited; want 1", n)
 	}
 }
@@ -184,7 +184,7 @@ func TestSMTPDown(t *testing.T) {
 		t.Errorf("Verify = %+v", r)
 	}
 	es := f.audit(code)
-	if countResult(es, actionSend, SendFailed) != 1 || countResult(es, actionSend, SendOK) != 1 {
+	if countResult(es, ActionSend, SendFailed) != 1 || countResult(es, ActionSend, SendOK) != 1 {
 		t.Errorf("audit %+v; want one failed and one ok send", es)
 	}
 }
@@ -260,10 +260,32 @@ func TestNoGateway(t *testing.T) {
 	for _, tg := range []Target{
 		f.enroll("alice", Email, "alice@example.org"),
 		f.enroll("bob", SMS, "+15551234567"),
-		f.enroll("eve", Email, "not an address"),
 	} {
 		if _, err := f.send(tg, "c", "192.0.2.7"); !errors.Is(err, ErrNoGateway) {
 			t.Errorf("Send(%s) = %v; want ErrNoGateway", tg.Address, err)
 		}
+	}
+}
+
+func TestNewToken(t *testing.T) {
+	f := newFixture(t, DefaultSettings())
+	for _, tt := range []struct {
+		ch   Channel
+		addr string
+	}{{Email, "not an address"}, {Email, "+15551234567"}, {SMS, "555-CALL-NOW"}, {"voice", "alice@example.org"}} {
+		if _, err := NewToken(f.box, "alice", tt.ch, tt.addr, t0); err == nil {
+			t.Errorf("NewToken(%s, %q) = nil error; want an error", tt.ch, tt.addr)
+		}
+	}
+	tok, err := NewToken(f.box, "alice", SMS, "+1 555 123 4567", t0)
+	if err != nil || tok.Type != store.SMS || bytes.Contains(tok.Secret, []byte("5551234567")) {
+		t.Fatalf("NewToken = %+v, %v; want an sms token with its address sealed", tok, err)
+	}
+	if tg, err := TargetOf(f.box, tok); err != nil || tg.Address != "+15551234567" || tg.Channel != SMS {
+		t.Errorf("TargetOf = %+v, %v; want +15551234567 by sms", tg, err)
+	}
+	tok.ID = "another"
+	if _, err := TargetOf(f.box, tok); err == nil {
+		t.Errorf("TargetOf(a token whose ID changed) = nil error; want the address bound to its token")
 	}
 }

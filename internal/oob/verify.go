@@ -70,7 +70,7 @@ func (svc *Service) Verify(ctx context.Context, req VerifyRequest) (Result, erro
 }
 
 func isOOBToken(t store.Token, user string) bool {
-	return t.User == user && t.Enabled && (t.Type == store.TokenType(Email) || t.Type == store.TokenType(SMS))
+	return t.User == user && t.Enabled && t.Type.OutOfBand()
 }
 
 // check compares the code with the pending one; "" means it matches.
