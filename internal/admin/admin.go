@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
@@ -42,6 +43,7 @@ type Admin struct {
 	// for the command line, the HTTPS front end and its caller for the
 	// admin API.
 	actor, source string
+	oob           *oob.Settings // for SendTests; nil when the site has none (UseOOB)
 }
 
 // New returns an Admin on the opened site h, whose logins (verify, resync)
