@@ -2,12 +2,14 @@ package testpeer
 
 import (
 	"bytes"
+	"cmp"
 	"io"
 	"mime/quotedprintable"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,9 +38,22 @@ func (p *Postfix) Mails(t testing.TB) []Mail {
 			out = append(out, readMail(t, filepath.Join(dir, n.Name())))
 		}
 	}
-	// Maildir names start with the delivery's Unix time.
-	slices.SortFunc(out, func(a, b Mail) int { return strings.Compare(filepath.Base(a.File), filepath.Base(b.File)) })
+	slices.SortFunc(out, func(a, b Mail) int {
+		return cmp.Or(cmp.Compare(deliveredAt(a.File), deliveredAt(b.File)), strings.Compare(a.File, b.File))
+	})
 	return out
+}
+
+// deliveredAt reads the delivery time, in microseconds, from a Maildir
+// name as Postfix makes it: SECONDS.VdevIinodeMmicroseconds.host.
+func deliveredAt(path string) int64 {
+	name := filepath.Base(path)
+	secs, rest, _ := strings.Cut(name, ".")
+	_, rest, _ = strings.Cut(rest, "M")
+	usecs, _, _ := strings.Cut(rest, ".")
+	s, _ := strconv.ParseInt(secs, 10, 64)
+	u, _ := strconv.ParseInt(usecs, 10, 64)
+	return s*1_000_000 + u
 }
 
 func readMail(t testing.TB, path string) Mail {
