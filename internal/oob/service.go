@@ -95,17 +95,35 @@ func New(st Store, box Box, s Settings, now func() time.Time) (*Service, error) 
 		sends: metrics.NewCounterVec("otpgate_oob_sends_total", "Out-of-band codes sent, by result.", "result", sendResults...)}
 	svc.texts = mustTexts(s.Email.Subject, s.Email.Body, s.SMSBody) // Validate parsed them
 	var err error
+	if svc.mail, svc.gw, err = gateways(s); err != nil {
+		return nil, err
+	}
+	return svc, nil
+}
+
+// gateways opens the gateways s names, reading their secret and CA files.
+func gateways(s Settings) (m *mailer, g *gateway, err error) {
 	if s.SMTP != nil {
-		if svc.mail, err = newMailer(*s.SMTP); err != nil {
-			return nil, err
+		if m, err = newMailer(*s.SMTP); err != nil {
+			return nil, nil, err
 		}
 	}
 	if s.HTTP != nil {
-		if svc.gw, err = newGateway(*s.HTTP); err != nil {
-			return nil, err
+		if g, err = newGateway(*s.HTTP); err != nil {
+			return nil, nil, err
 		}
 	}
-	return svc, nil
+	return m, g, nil
+}
+
+// Check does what New does to s, reading the secret and CA files, without
+// a store: otpgate serve --check.
+func Check(s Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	_, _, err := gateways(s)
+	return err
 }
 
 // WriteMetrics writes the send counters.
