@@ -12,7 +12,7 @@ freeradius-utils libpam-radius-auth ocserv openconnect postgresql
 openvpn openssl iproute2 apache2-utils bsdutils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
 libstrongswan-standard-plugins passwd systemd
-curl libpam-yubico"
+curl libpam-yubico postfix sasl2-bin"
 
 missing=""
 for p in $PKGS; do
@@ -36,6 +36,9 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	chmod 755 /usr/sbin/policy-rc.d
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# Postfix would ask how to configure the machine's mail system; the tests
+# run instances of their own (internal/testpeer/postfix.go) and need none.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -55,7 +55,9 @@ func openAdminMode(e *env, sf *storeFlags, m site.Mode) (*admin.Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	return admin.New(h, s.Policy(), e.now), nil
+	a := admin.New(h, s.Policy(), e.now)
+	a.UseOOB(s.Config.OOB.Settings(s.Policy()))
+	return a, nil
 }
 
 // siteHint adds a hint to the errors of opening a site that a user can fix.

@@ -28,7 +28,11 @@ Options:
     --config FILE        otpgate serve's configuration, for its db and key_file
                          (default: $OTPGATE_CONFIG, else /etc/otpgate/otpgate.toml
                          when it exists)
-    --type TYPE          totp (default), hotp, hotp-prefixed or yubico
+    --type TYPE          totp (default), hotp, hotp-prefixed, yubico, or email
+                         or sms: codes sent by [oob] in otpgate.toml
+    --address ADDR       email: the mail address; sms: a phone number
+                         (+15551234567) or an email-to-SMS alias
+                         (5551234567@sms.example.net)
     --digits N           6 (default) or 8
     --algorithm ALG      SHA1 (default), SHA256 or SHA512
     --period SECONDS     TOTP time step (default 30)
@@ -43,9 +47,11 @@ Options:
                          the OpenVPN TOTP script reads it, else otpgate)
     --comment TEXT       a note kept with the token
     --qr FILE            also write the QR code to a new FILE.png or FILE.svg
-    --replace            USER has a token already: replace every one of them
-                         with the new token, in one transaction (a lost phone
-                         stops working); without it enroll refuses
+    --replace            USER has a token of this kind already: replace it
+                         with the new one, in one transaction (a lost phone
+                         stops working); without it enroll refuses. A user
+                         holds one app or hardware token and one email or
+                         sms token: enrolling one kind leaves the other
     --json               print the new token as JSON (no terminal QR code)
 
 Examples:
@@ -53,6 +59,8 @@ Examples:
     $ otpgate enroll bob --type hotp --digits 8 --qr bob.png
     $ otpgate enroll carol --type hotp-prefixed --identifier UBHE12345678 --key-file carol.key
     $ otpgate enroll alice --replace        # alice lost her phone
+    $ otpgate enroll dave --type email --address dave@example.org
+    $ otpgate enroll erin --type sms --address 5551234567@sms.example.net
 `
 
 func init() {
@@ -60,17 +68,20 @@ func init() {
 }
 
 type enrollFlags struct {
-	typ, algorithm, issuer, identifier, keyFile, comment, qr string
-	store                                                    *storeFlags
-	digits, period                                           int
-	counter                                                  int64
-	testKey, replace, json                                   bool
+	typ, algorithm, issuer, identifier, keyFile, comment, qr, address string
+	store                                                             *storeFlags
+	digits, period                                                    int
+	counter                                                           int64
+	testKey, replace, json                                            bool
 }
 
 func runEnroll(e *env, args []string) error {
 	f, user, err := parseEnroll(e, args)
 	if err != nil {
 		return err
+	}
+	if store.TokenType(f.typ).OutOfBand() {
+		return enrollOOB(e, &f, user)
 	}
 	spec, err := f.spec(user)
 	if err != nil {
@@ -102,6 +113,7 @@ func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
 	fs.StringVar(&f.qr, "qr", "", "")
 	fs.BoolVar(&f.replace, "replace", false, "")
 	fs.BoolVar(&f.json, "json", false, "")
+	fs.StringVar(&f.address, "address", "", "")
 	pos, err := parseArgs(fs, args, 1, 1, "USER")
 	if err != nil {
 		return f, "", err
@@ -114,10 +126,14 @@ func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
 }
 
 func (f *enrollFlags) check() error {
-	switch store.TokenType(f.typ) {
-	case store.TOTP, store.HOTP, store.HOTPPrefixed, store.Yubico:
+	switch t := store.TokenType(f.typ); {
+	case t.OutOfBand():
+		return f.checkOOB()
+	case f.address != "":
+		return usagef("--address is for --type email or sms")
+	case t == store.TOTP, t == store.HOTP, t == store.HOTPPrefixed, t == store.Yubico:
 	default:
-		return usagef("unknown --type %q (accepted: totp, hotp, hotp-prefixed, yubico)", f.typ)
+		return usagef("unknown --type %q (accepted: totp, hotp, hotp-prefixed, yubico, email, sms)", f.typ)
 	}
 	if f.digits != 6 && f.digits != 8 {
 		return usagef("--digits must be 6 or 8, not %d", f.digits)

@@ -155,6 +155,14 @@ func printInfo(e *env, t *admin.TokenInfo) {
 	if t.Identifier != "" {
 		line("identifier", t.Identifier)
 	}
+	if t.OOB != nil {
+		line("address", t.OOB.Address)
+		last := when(t.OOB.LastSend)
+		if t.OOB.LastResult != "" {
+			last += " (" + t.OOB.LastResult + ")"
+		}
+		line("last send", last)
+	}
 	line("next", fmt.Sprintf("%d (%s)", t.Next, t.Sequence))
 	line("drift", t.Drift)
 	line("failures", t.Failures)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"otpgate.dev/otpgate/internal/admin"
 	"otpgate.dev/otpgate/internal/engine"
 )
 
@@ -49,17 +50,22 @@ const testUsage = `Usage:
 
 Prints the code USER's HOTP or TOTP token shows now, without using it up,
 to compare with the token in the user's hand. With several tokens, each line
-is the token ID and its code. --json prints a list of {id, code}.
+is the token ID and its code. For an email or SMS token it sends a test
+message, with no code, through the gateway of [oob] in otpgate.toml, and
+says where it went. --json prints a list of {id, code} and {id, to,
+gateway}.
 
 Examples:
     $ otpgate test alice
     287082
+    $ otpgate test dave
+    N4XK5YJHZ3V7Q2MR sent a test message to d***@example.org by smtp
 `
 
 func init() {
 	register(&command{name: "resync", short: "resynchronize a token from two consecutive codes", usage: resyncUsage, run: runResync})
 	register(&command{name: "verify", short: "test a login: check a user's code through the engine", usage: verifyUsage, run: runVerify})
-	register(&command{name: "test", short: "print the code a user's token shows now", usage: testUsage, run: runTest})
+	register(&command{name: "test", short: "print the code a user's token shows now, or send a test message", usage: testUsage, run: runTest})
 }
 
 func runResync(e *env, args []string) error {
@@ -172,19 +178,43 @@ func runTest(e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	codes, err := a.Current(context.Background(), user, token)
-	if err != nil {
+	ctx := context.Background()
+	codes, err := a.Current(ctx, user, token)
+	if err != nil && !errors.Is(err, admin.ErrNothingToTest) {
 		return adminHint(err)
 	}
+	sent, serr := a.SendTests(ctx, user, token)
+	switch {
+	case err != nil && errors.Is(serr, admin.ErrNothingToTest):
+		return adminHint(err)
+	case serr != nil && !errors.Is(serr, admin.ErrNothingToTest):
+		return serr
+	}
 	if asJSON {
-		return printJSON(e, codes)
+		return printJSON(e, testResults(codes, sent))
 	}
 	for _, c := range codes {
-		if len(codes) == 1 {
+		if len(codes) == 1 && len(sent) == 0 {
 			fmt.Fprintln(e.stdout, c.Code)
 		} else {
 			fmt.Fprintf(e.stdout, "%s %s\n", c.TokenID, c.Code)
 		}
 	}
+	for _, s := range sent {
+		fmt.Fprintf(e.stdout, "%s sent a test message to %s by %s\n", s.TokenID, s.To, s.Gateway)
+	}
 	return nil
+}
+
+// testResults lists the codes, then the test messages, as one JSON array
+// whose entries each have their token's "id".
+func testResults(codes []admin.TokenCode, sent []admin.TestSent) []any {
+	out := []any{}
+	for _, c := range codes {
+		out = append(out, c)
+	}
+	for _, s := range sent {
+		out = append(out, s)
+	}
+	return out
 }

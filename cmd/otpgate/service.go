@@ -5,8 +5,10 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/site"
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // serviceConfig names what the login service runs on.
@@ -29,6 +31,21 @@ func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, f
 	}
 	c.auth.Primary = chk
 	c.auth.ClientLimit = s.Config.Policy.ClientLimit()
+	if c.auth.OOB, err = openOOB(e, s, h); err != nil {
+		h.Close()
+		return nil, nil, err
+	}
 	eng := engine.New(h.Store, h.Box, s.Policy(), e.now)
 	return auth.New(c.auth, eng, h.Store, e.now), h.Close, nil
+}
+
+// openOOB returns the out-of-band service of the site's [oob], or nil when
+// it names no gateway: the OpenVPN hooks send codes as otpgate serve does.
+func openOOB(e *env, s *site.Site, h *site.Handle) (auth.OutOfBand, error) {
+	set := s.Config.OOB.Settings(s.Policy())
+	codes, ok := h.Store.(store.OOBStore)
+	if set.SMTP == nil && set.HTTP == nil || !ok {
+		return nil, nil
+	}
+	return oob.New(oob.Join(h.Store, codes), h.Box, set, e.now)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
@@ -44,6 +45,7 @@ type Admin struct {
 	// admin API.
 	actor  store.Actor
 	source string
+	oob    *oob.Settings // for SendTests; nil when the site has none (UseOOB)
 }
 
 // New returns an Admin on the opened site h, whose logins (verify, resync)

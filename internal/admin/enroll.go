@@ -74,19 +74,22 @@ func (en *Enrollment) Clear() {
 	clear(en.spec.PrivateID)
 }
 
-// ErrHasTokens is returned by Enroll for a user who has a token already: a
-// second one would leave the first (a lost phone) working.
+// ErrHasTokens is returned by Enroll for a user who has an app or hardware
+// token already: a second one would leave the first (a lost phone)
+// working.
 var ErrHasTokens = errors.New("admin: user has a token already")
 
 // Enroll stores the prepared token, creating its user if needed. A user
-// with tokens is refused with ErrHasTokens unless replace is set; then the
-// new token replaces every old one in one transaction, so that the user
-// never has both, nor neither. Replaced returns the IDs replaced.
+// with app or hardware tokens is refused with ErrHasTokens unless replace
+// is set; then the new token replaces every one of them in one
+// transaction, so that the user never has both, nor neither. An email or
+// SMS token is left as it is. Replaced returns the IDs replaced.
 func (a *Admin) Enroll(ctx context.Context, en *Enrollment, replace bool) (Enrolled, error) {
-	old, err := a.st.Tokens(ctx, en.spec.User)
+	all, err := a.st.Tokens(ctx, en.spec.User)
 	if err != nil {
 		return Enrolled{}, fmt.Errorf("admin: tokens of user %q: %w", en.spec.User, err)
 	}
+	old := ofKind(all, false) // an email or SMS token stays (oob.go)
 	if len(old) > 0 && !replace {
 		return Enrolled{}, fmt.Errorf("%w: %q has %d (%s)", ErrHasTokens, en.spec.User, len(old), tokenIDs(old))
 	}

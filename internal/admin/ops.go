@@ -41,7 +41,13 @@ func (a *Admin) Show(ctx context.Context, user, tokenID string) ([]TokenInfo, er
 	now := a.now()
 	out := make([]TokenInfo, 0, len(ts))
 	for i := range ts {
-		out = append(out, info(&ts[i], now))
+		ti := info(&ts[i], now)
+		if ts[i].Type.OutOfBand() {
+			if ti.OOB, err = a.oobInfo(ctx, &ts[i]); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ti)
 	}
 	return out, nil
 }
@@ -158,8 +164,8 @@ func (a *Admin) Current(ctx context.Context, user, tokenID string) ([]TokenCode,
 	}
 	var out []TokenCode
 	for i := range ts {
-		if ts[i].Type == store.Yubico {
-			continue
+		if ts[i].Type == store.Yubico || ts[i].Type.OutOfBand() {
+			continue // no code to show: SendTests is their test
 		}
 		code, err := a.eng.Current(ctx, ts[i].ID)
 		if err != nil {
@@ -168,7 +174,7 @@ func (a *Admin) Current(ctx context.Context, user, tokenID string) ([]TokenCode,
 		out = append(out, TokenCode{TokenID: ts[i].ID, Code: code})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("admin: no HOTP or TOTP token%s%s to make a code for", ofUser(user), ofToken(tokenID))
+		return nil, fmt.Errorf("%w: no HOTP or TOTP token%s%s to make a code for", ErrNothingToTest, ofUser(user), ofToken(tokenID))
 	}
 	return out, nil
 }

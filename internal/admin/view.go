@@ -46,6 +46,8 @@ type TokenInfo struct {
 	LastSuccess  *time.Time `json:"last_success"`
 	ConfiguredAt *time.Time `json:"configured"`
 	Created      *time.Time `json:"created"`
+	// OOB is set for an email or SMS token.
+	OOB *OOBInfo `json:"oob,omitempty"`
 }
 
 func summary(t *store.Token, now time.Time) TokenSummary {
@@ -63,7 +65,7 @@ func info(t *store.Token, now time.Time) TokenInfo {
 		LastCheck: timePtr(t.LastCheck), LastSuccess: timePtr(t.LastSuccess),
 		ConfiguredAt: timePtr(t.ConfiguredAt), Created: timePtr(t.Created),
 	}
-	if t.Type != store.Yubico {
+	if t.Type != store.Yubico && !t.Type.OutOfBand() {
 		ti.Algorithm = t.Params.Algorithm.String()
 		ti.Digits = t.Params.Digits
 	}
@@ -81,6 +83,8 @@ func sequence(t *store.Token) string {
 		return "next unused time step"
 	case store.Yubico:
 		return "next usage<<8|session counter"
+	case store.Email, store.SMS:
+		return "codes accepted"
 	}
 	return "next HOTP counter"
 }

@@ -66,8 +66,8 @@ func (s *Service) codeLengths(ctx context.Context, user string) ([]int, error) {
 	}
 	var ns []int
 	for _, t := range toks {
-		if !t.Enabled {
-			continue
+		if !t.Enabled || t.Type.OutOfBand() {
+			continue // an appended code cannot come from an out-of-band token
 		}
 		n := t.Params.Digits + len(t.Identifier)
 		if t.Type == store.Yubico {

@@ -10,15 +10,21 @@ import (
 )
 
 // issue stores a challenge for req.User that the code must answer before
-// it expires.
-func (s *Service) issue(ctx context.Context, req Request) (Response, error) {
+// it expires; data says what answers it (oob.go).
+func (s *Service) issue(ctx context.Context, req Request, data, prompt string) (Response, error) {
 	now := s.now()
-	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: string(req.Frontend), Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
+	c := store.Challenge{ID: rand.Text(), User: req.User, Kind: string(req.Frontend), Data: []byte(data),
+		Expires: now.Add(s.cfg.ChallengeTTL), Created: now}
+	return s.putChallenge(ctx, c, prompt)
+}
+
+// putChallenge stores c and returns the response that shows prompt.
+func (s *Service) putChallenge(ctx context.Context, c store.Challenge, prompt string) (Response, error) {
 	if err := s.store.PutChallenge(ctx, c); err != nil {
 		return Response{}, fmt.Errorf("auth: store challenge: %w", err)
 	}
-	return Response{Outcome: ChallengeIssued, User: req.User, Challenge: &PendingChallenge{
-		ID: c.ID, Prompt: s.cfg.Prompt, Echo: true, Expires: c.Expires}}, nil
+	return Response{Outcome: ChallengeIssued, User: c.User, Challenge: &PendingChallenge{
+		ID: c.ID, Prompt: prompt, Echo: true, Expires: c.Expires}}, nil
 }
 
 // answer consumes the challenge (once, and never late) and verifies the
@@ -37,6 +43,9 @@ func (s *Service) answer(ctx context.Context, req Request, deny string) (Respons
 	code := req.Code
 	if code == "" {
 		code = req.Password
+	}
+	if s.isOOBChallenge(c) {
+		return s.answerOOB(ctx, req, c, code, deny)
 	}
 	return s.verify(ctx, req, c.User, code, deny)
 }

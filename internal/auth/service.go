@@ -56,6 +56,9 @@ type Config struct {
 	// DefaultClientLimit. The failures of one user are bounded by the
 	// engine's lockout, which counts wrong passwords too.
 	ClientLimit store.LoginLimit
+	// OOB sends codes by email and SMS for out-of-band tokens (oob.go);
+	// nil refuses the users whose only tokens are out-of-band.
+	OOB OutOfBand
 }
 
 // Service is the login service: the engine for the second factor, a
@@ -207,7 +210,7 @@ func (s *Service) challenge(ctx context.Context, req Request, deny string) (Resp
 		}
 		return Response{Outcome: Reject, User: req.User, Reason: res.Reason}, nil
 	}
-	return s.issue(ctx, req)
+	return s.issueFor(ctx, req)
 }
 
 // Active reports whether user may still log in at all: the user exists and

@@ -44,6 +44,7 @@ type Config struct {
 	Web     Web     `toml:"web"`
 	RADIUS  RADIUS  `toml:"radius"`
 	OpenVPN OpenVPN `toml:"openvpn"`
+	OOB     OOB     `toml:"oob"`
 }
 
 // Log configures the daemon's log and the optional audit copy.

@@ -13,6 +13,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/web"
@@ -52,6 +53,9 @@ func checkConfig(cfg *config.Config) ([]string, error) {
 			return nil, err
 		}
 		notes = append(notes, w...)
+	}
+	if err := oob.Check(cfg.OOB.Settings(cfg.Policy.Engine())); err != nil {
+		return nil, err
 	}
 	d := &Daemon{log: slog.New(slog.DiscardHandler), svc: &swapService{}}
 	if _, err := d.managementServer(cfg); err != nil {

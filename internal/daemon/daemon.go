@@ -41,6 +41,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 	"otpgate.dev/otpgate/internal/radius"
 	"otpgate.dev/otpgate/internal/site"
@@ -80,6 +81,7 @@ type Daemon struct {
 	auditFile *os.File
 	audit     *auditlog.Log
 	lm        *loginMetrics
+	oob       *oob.Service // nil without an [oob] gateway (oob.go)
 
 	rad     *radius.Server
 	radConn net.PacketConn
@@ -136,7 +138,10 @@ func newDaemon(s *site.Site, opts Options) *Daemon {
 
 // build makes the login service and the management-interface client.
 func (d *Daemon) build() error {
-	svc, err := newService(d.cfg, d.st, d.keys.current(), d.now)
+	if err := d.buildOOB(d.cfg); err != nil {
+		return err
+	}
+	svc, err := newService(d.cfg, d.st, d.keys.current(), d.sender(), d.now)
 	if err != nil {
 		return err
 	}
@@ -334,6 +339,7 @@ func (d *Daemon) purge(ctx context.Context) {
 			if _, err := d.st.PurgeLoginFailures(ctx, d.now()); err != nil && ctx.Err() == nil {
 				d.log.Warn("purging expired counts of failed logins", "err", err)
 			}
+			d.purgeOOB(ctx)
 			if d.now().Sub(lastPrune) >= AuditPruneInterval {
 				d.pruneAudit(ctx)
 				lastPrune = d.now()
@@ -391,7 +397,7 @@ func (d *Daemon) Reload(load func() (*config.Config, error)) error {
 
 func (d *Daemon) reload(cfg *config.Config) error {
 	d.loadKey(context.Background())
-	svc, err := newService(cfg, d.st, d.keys.current(), d.now)
+	svc, err := newService(cfg, d.st, d.keys.current(), d.sender(), d.now)
 	if err != nil {
 		return err
 	}
@@ -432,6 +438,9 @@ func restartOnly(old, new *config.Config) []string {
 	}
 	if webChanged(old.Web, new.Web) {
 		c = append(c, "web")
+	}
+	if oobChanged(old, new) {
+		c = append(c, "oob")
 	}
 	oldLog, newLog := old.Log, new.Log
 	oldLog.AuditRetention, newLog.AuditRetention = config.Duration{}, config.Duration{} // reloadable

@@ -64,6 +64,9 @@ func (d *Daemon) metrics(w http.ResponseWriter, _ *http.Request) {
 	mw.Counter("otpgate_reloads_total", "Configuration reloads, by result.", "result", map[string]uint64{
 		"ok": d.reloads.Load(), "failed": d.reloadFailures.Load(),
 	})
+	if d.oob != nil {
+		d.oob.WriteMetrics(mw)
+	}
 	if d.audit != nil {
 		mw.Counter("otpgate_audit_lines_dropped_total", "Audit events stored but not copied to log.audit_file.", "", map[string]uint64{"": d.audit.Dropped()})
 	}

@@ -91,7 +91,7 @@ func (d *Daemon) followKey(ctx context.Context) {
 	if !d.loadKey(ctx) {
 		return
 	}
-	svc, err := newService(d.cfg, d.st, d.keys.current(), d.now)
+	svc, err := newService(d.cfg, d.st, d.keys.current(), d.sender(), d.now)
 	if err != nil {
 		d.log.Error("otpgate serve: the master key changed but the login service cannot be rebuilt", "err", err)
 		return

@@ -27,7 +27,7 @@ type activeChecker interface {
 }
 
 // newService builds the login service c describes over st.
-func newService(c *config.Config, st store.Store, box *secretbox.Box, now func() time.Time) (*auth.Service, error) {
+func newService(c *config.Config, st store.Store, box *secretbox.Box, o auth.OutOfBand, now func() time.Time) (*auth.Service, error) {
 	chk, err := primary.Parse(c.Auth.Primary)
 	if err != nil {
 		return nil, err
@@ -38,6 +38,7 @@ func newService(c *config.Config, st store.Store, box *secretbox.Box, now func()
 		ChallengeTTL: c.Auth.ChallengeTimeout.Duration,
 		Prompt:       c.Auth.ChallengeText,
 		ClientLimit:  c.Policy.ClientLimit(),
+		OOB:          o,
 	}, eng, st, now), nil
 }
 

@@ -36,7 +36,7 @@ func (e *Engine) Current(ctx context.Context, tokenID string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("engine: current code of token %s: %w", tokenID, err)
 	}
-	if t.Type == store.Yubico {
+	if t.Type == store.Yubico || t.Type.OutOfBand() {
 		return "", ErrNoCurrentCode
 	}
 	if err := validParams(&t); err != nil {

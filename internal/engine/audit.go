@@ -20,6 +20,7 @@ const (
 	ReasonDisabled          = "every token of the user is disabled"
 	ReasonDisabledMeanwhile = "the token was disabled while the code was checked"
 	ReasonNoFit             = "no enabled token takes a code of this form"
+	ReasonOutOfBand         = "the user's token sends its codes by email or SMS, which only the challenge style can carry (RADIUS challenge, OpenVPN crtext or crv1)"
 	ReasonUnknownToken      = "no token has the code's identifier"
 	ReasonTooLong           = "code too long"
 	ReasonCRC               = "OTP does not decrypt under the token's key (CRC)"

@@ -211,11 +211,17 @@ func (e *Engine) try(ctx context.Context, req Request, toks []store.Token, now t
 // untried is the reason for refusing a code no token of toks was tried
 // with.
 func untried(toks []store.Token) string {
+	enabled := func(t store.Token) bool { return t.Enabled }
+	// An email or SMS token's code is one this login (which asked for no
+	// code to be sent) cannot carry.
+	outOfBand := func(t store.Token) bool { return t.Enabled && t.Type.OutOfBand() }
 	switch {
 	case len(toks) == 0:
 		return ReasonNoToken
-	case !slices.ContainsFunc(toks, func(t store.Token) bool { return t.Enabled }):
+	case !slices.ContainsFunc(toks, enabled):
 		return ReasonDisabled
+	case slices.ContainsFunc(toks, outOfBand):
+		return ReasonOutOfBand
 	}
 	return ReasonNoFit
 }

@@ -108,7 +108,7 @@ func (e *Engine) resyncTokens(ctx context.Context, r ResyncRequest) ([]store.Tok
 func oathTokens(toks []store.Token) []store.Token {
 	var out []store.Token
 	for _, t := range toks {
-		if t.Enabled && t.Type != store.Yubico {
+		if t.Enabled && t.Type != store.Yubico && !t.Type.OutOfBand() {
 			out = append(out, t)
 		}
 	}

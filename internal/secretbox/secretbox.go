@@ -66,6 +66,7 @@ type Box struct {
 type boxKey struct {
 	id   [keyIDSize]byte
 	aead cipher.AEAD
+	mac  []byte // the pseudorandom key that MAC keys are expanded from (mac.go)
 }
 
 // New returns a Box that seals under key and opens under key and old.
@@ -93,7 +94,7 @@ func newKey(key []byte) (boxKey, error) {
 	if err != nil {
 		return boxKey{}, fmt.Errorf("secretbox: %w", err)
 	}
-	return boxKey{id: keyID(key), aead: aead}, nil
+	return boxKey{id: keyID(key), aead: aead, mac: macRoot(key)}, nil
 }
 
 // keyID is the first 8 bytes of a domain-separated SHA-256 of the key.

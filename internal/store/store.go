@@ -148,6 +148,8 @@ const (
 	ActionResync      Action = "resync"
 	ActionTest        Action = "test" // an admin was shown a token's current code
 	ActionPruneAudit  Action = "prune-audit"
+	ActionOOBSend     Action = "oob-send" // an email or SMS code sent, or refused before it was (package oob)
+	ActionOOBTest     Action = "oob-test" // a test message with no code (otpgate test)
 )
 
 // Result is an AuditEvent's outcome.
@@ -158,6 +160,12 @@ const (
 	ResultFail   Result = "fail"   // a wrong code, or an admin operation that found nothing to do
 	ResultReplay Result = "replay" // a code whose counter was used already
 	ResultLocked Result = "locked" // a code for a locked token, refused whatever it was
+
+	// An out-of-band send's outcome, besides ResultOK.
+	ResultSendFailed    Result = "failed"     // the gateway refused or could not be reached
+	ResultSendLimited   Result = "limited"    // the user's or the source's send limit
+	ResultSendTooSoon   Result = "too-soon"   // within the resend interval of the last code
+	ResultSendNoGateway Result = "no-gateway" // no gateway is configured for the address
 )
 
 // AuditEvent records an admin action or a verification outcome. It never

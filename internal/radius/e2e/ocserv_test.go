@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -179,12 +180,19 @@ type login struct {
 // extra arguments, answering its prompts with the lines of input.
 func (o *ocserv) openconnect(input string, args ...string) login {
 	o.t.Helper()
+	return o.openconnectFrom(strings.NewReader(input), args...)
+}
+
+// openconnectFrom is openconnect reading its answers from stdin, which may
+// give a line only once the test knows it (a code sent by email).
+func (o *ocserv) openconnectFrom(stdin io.Reader, args ...string) login {
+	o.t.Helper()
 	bin := testpeer.Need(o.t, "openconnect")[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	full := append([]string{"--authenticate", "--non-inter", "--servercert", o.pin, "--user", testUser}, args...)
 	cmd := exec.CommandContext(ctx, bin, append(full, o.url)...)
-	cmd.Stdin = strings.NewReader(input)
+	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -32,8 +32,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlstore"
@@ -70,12 +72,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := createFile(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path}
-	if err := s.open(ctx); err != nil {
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	for {
+		s := &Store{path: path}
+		err := s.open(ctx)
+		if err == nil {
+			return s, nil
+		}
 		s.closeDBs()
-		return nil, err
+		// Processes that create a database together (a hook and the daemon
+		// on a fresh machine) race for the switch to WAL, where SQLite
+		// answers SQLITE_BUSY without waiting on busy_timeout: start over.
+		if !isBusy(err) || time.Now().After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	return s, nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (in any of its
+// extended forms).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func (s *Store) open(ctx context.Context) error {
