@@ -227,14 +227,31 @@ type Directory struct {
 // New checks cfg, loads its certificates and returns the directory. It does
 // not connect: the first login does.
 func New(cfg Config) (*Directory, error) {
-	cfg, err := cfg.withDefaults()
+	d, err := cfg.parse()
+	if err != nil {
+		return nil, err
+	}
+	if d.tls, err = d.cfg.tlsConfig(); err != nil {
+		return nil, err
+	}
+	d.pool = newPool(d.cfg.PoolSize, d.dial)
+	d.cache = newCache(d.cfg.CacheTTL, d.cfg.CacheSize, d.cfg.Now)
+	d.userAttr = userAttributes(d.cfg)
+	return d, nil
+}
+
+// Validate checks c as [New] does, without reading any file.
+func (c Config) Validate() error {
+	_, err := c.parse()
+	return err
+}
+
+func (c Config) parse() (*Directory, error) {
+	cfg, err := c.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	d := &Directory{cfg: cfg}
-	if d.tls, err = cfg.tlsConfig(); err != nil {
-		return nil, err
-	}
 	if d.servers, err = parseServers(cfg.URLs, cfg.StartTLS); err != nil {
 		return nil, err
 	}
@@ -244,9 +261,6 @@ func New(cfg Config) (*Directory, error) {
 	if d.deny, err = parseGroupRefs(cfg.DenyGroups); err != nil {
 		return nil, fmt.Errorf("directory: deny group: %w", err)
 	}
-	d.pool = newPool(cfg.PoolSize, d.dial)
-	d.cache = newCache(cfg.CacheTTL, cfg.CacheSize, cfg.Now)
-	d.userAttr = userAttributes(cfg)
 	return d, nil
 }
 
