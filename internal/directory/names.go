@@ -43,7 +43,10 @@ func (c Config) mapName(given string) (Name, error) {
 		return Name{}, fmt.Errorf("%w: an Active Directory account name cannot hold any of %s", ErrBadName, adForbidden)
 	}
 	if !c.CaseSensitive {
-		account = strings.ToLower(account)
+		// Folding can lengthen a name: "Ⱥ" is 2 bytes, "ⱥ" 3.
+		if account = strings.ToLower(account); len(account) > MaxNameLen {
+			return Name{}, fmt.Errorf("%w: %d bytes long in lower case (at most %d)", ErrBadName, len(account), MaxNameLen)
+		}
 	}
 	n := Name{Given: given, Account: account, Canonical: account}
 	if c.Canonical == FormDownLevel {

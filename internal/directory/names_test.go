@@ -2,8 +2,10 @@ package directory
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-ldap/ldap/v3"
@@ -49,6 +51,7 @@ func TestCanonical(t *testing.T) {
 		{plain, "\xc3", "", "", ErrBadName},
 		{plain, strings.Repeat("é", 128), strings.Repeat("é", 128), strings.Repeat("é", 128), nil},
 		{plain, strings.Repeat("é", 129), "", "", ErrBadName},
+		{plain, strings.Repeat("Ⱥ", 128), "", "", ErrBadName},
 	}
 	for _, tc := range cases {
 		n, err := tc.cfg.mapName(tc.given)
@@ -125,6 +128,56 @@ func FuzzEscape(f *testing.F) {
 		}
 		if len(dn.RDNs) != 4 || len(dn.RDNs[0].Attributes) != 1 || dn.RDNs[0].Attributes[0].Value != name {
 			t.Fatalf("bindName(%q) = %v: not uid=<name> under the template's base", name, dn)
+		}
+	})
+}
+
+// FuzzCanonical: a mapped name is never empty, holds no control character,
+// and maps to itself again, so a name stored once is found again under any
+// spelling; for AD it never holds a character AD forbids.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range append(injections, `SAMDOM\alice`, "alice@samdom.example.com", `SAMDOM\a@b`, "a@b@samdom.example.com") {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, given string, ad bool) {
+		c := Config{Kind: OpenLDAP, Domains: []string{"SAMDOM", "samdom.example.com"}, Canonical: FormDownLevel}
+		if ad {
+			c.Kind = AD
+		}
+		n, err := c.mapName(given)
+		if err != nil {
+			if !errors.Is(err, ErrBadName) {
+				t.Fatalf("mapName(%q) = %v; want ErrBadName", given, err)
+			}
+			return
+		}
+		if n.Account == "" || checkName(n.Account) != nil || (ad && strings.ContainsAny(n.Account, adForbidden)) {
+			t.Fatalf("mapName(%q) = account %q", given, n.Account)
+		}
+		again, err := c.mapName(n.Canonical)
+		if err != nil || again.Canonical != n.Canonical {
+			t.Fatalf("mapName(%q) = %q, but that maps to %q, %v", given, n.Canonical, again.Canonical, err)
+		}
+	})
+}
+
+// FuzzAccountStatus: whatever the server sends in the state attributes,
+// accountStatus answers without panicking, and a value it cannot read
+// refuses the account.
+func FuzzAccountStatus(f *testing.F) {
+	for _, v := range []string{"512", "514", "-2147483646", "0", "9223372036854775807", "x", "000001010000Z", ""} {
+		f.Add(v, v, v, v)
+	}
+	f.Fuzz(func(t *testing.T, uac, computed, expires, locked string) {
+		attrs := map[string][]string{}
+		for k, v := range map[string]string{attrUAC: uac, attrUACComputed: computed, attrExpires: expires, attrPwdLocked: locked} {
+			if v != "" {
+				attrs[k] = []string{v}
+			}
+		}
+		got := accountStatus(ldap.NewEntry("cn=x", attrs), time.Unix(1_800_000_000, 0))
+		if _, err := strconv.ParseInt(uac, 10, 64); uac != "" && err != nil && got == "" {
+			t.Fatalf("userAccountControl %q unreadable, yet the account may log in", uac)
 		}
 	})
 }
