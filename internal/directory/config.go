@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // kindDefaults are the per-kind defaults of [Config].
@@ -173,7 +175,7 @@ func (c Config) checkNames() error {
 		return fmt.Errorf("canonical form %q is not a form (accepted: user, down-level)", c.Canonical)
 	}
 	for _, dom := range c.Domains {
-		if err := checkName(dom); err != nil || strings.ContainsAny(dom, `\@`) {
+		if err := username.Check(dom); err != nil || strings.ContainsAny(dom, `\@`) {
 			return fmt.Errorf("domain %q is not a NetBIOS domain or realm", dom)
 		}
 	}

@@ -14,8 +14,8 @@
 // asking the server.
 //
 // Names are put into filters escaped per RFC 4515 section 3 and into DNs
-// escaped per RFC 4514 section 2.4, after names that no directory could hold
-// (control characters, over [MaxNameLen] bytes, invalid UTF-8) are refused
+// escaped per RFC 4514 section 2.4, after the names package username
+// refuses (control characters, over 253 bytes, invalid UTF-8) are refused
 // without a connection. An empty password is refused before any bind: an
 // unauthenticated simple bind (RFC 4513 section 5.1.2) succeeds on most
 // servers.
@@ -96,10 +96,6 @@ const (
 
 // Limits and defaults.
 const (
-	// MaxNameLen bounds a login name, in bytes. AD's sAMAccountName holds
-	// 20 characters and its userPrincipalName 1024; 256 is longer than any
-	// name a person types.
-	MaxNameLen = 256
 	// MaxPasswordLen bounds a password handed to a bind.
 	MaxPasswordLen = 1024
 	// MaxGroupDepth bounds the nesting walked in the Member and MemberOf

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // inChainRule is LDAP_MATCHING_RULE_IN_CHAIN ([MS-ADTS] 3.1.1.3.4.4.1): an
@@ -104,7 +106,7 @@ func parseGroupRefs(values []string) ([]groupRef, error) {
 	refs := make([]groupRef, 0, len(values))
 	for _, v := range values {
 		if !strings.Contains(v, "=") {
-			if err := checkName(v); err != nil {
+			if err := username.Check(v); err != nil {
 				return nil, fmt.Errorf("%q: %v", v, err)
 			}
 			refs = append(refs, groupRef{name: v})

@@ -37,7 +37,9 @@ func TestSlapdInjection(t *testing.T) {
 	s := newSlapd(t, testpeer.SlapdOptions{})
 	modes := map[string]func(*Config){
 		"search then bind": func(*Config) {},
-		"direct bind":      func(c *Config) { c.BindTemplate, c.BindDN, c.BindPassword = "uid=%s,ou=people,dc=example,dc=org", "", "" },
+		"direct bind": func(c *Config) {
+			c.BindTemplate, c.BindDN, c.BindPassword = "uid=%s,ou=people,dc=example,dc=org", "", ""
+		},
 	}
 	for mode, mod := range modes {
 		cfg := slapdConfig(s)

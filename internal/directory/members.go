@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // memberPageSize is the page of a paged member search (RFC 2696): Active
@@ -48,7 +50,7 @@ func (d *Directory) groupDN(ctx context.Context, c *conn, group string) (string,
 			return "", fmt.Errorf("directory: group %q is not a DN", group)
 		}
 		base, scope, filter = group, ldap.ScopeBaseObject, d.cfg.GroupFilter
-	} else if err := checkName(group); err != nil {
+	} else if err := username.Check(group); err != nil {
 		return "", fmt.Errorf("directory: group name %q: %v", group, err)
 	}
 	res, err := d.search(ctx, c, base, scope, filter, 2, noAttributes)

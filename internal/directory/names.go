@@ -3,8 +3,8 @@ package directory
 import (
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // A login name arrives in one of seed 003's "User Login Format"s: the bare
@@ -26,16 +26,19 @@ type Name struct {
 const adForbidden = `"/\[]:;|=,+*?<>`
 
 // Canonical maps a name as given to its account and canonical names, or
-// fails with [ErrBadName]. It asks no server.
+// fails with [ErrBadName]. It asks no server. The name must first pass
+// package username's rule, which also puts it in Unicode Normalization
+// Form C, so that two encodings of one name find one entry.
 func (d *Directory) Canonical(given string) (Name, error) {
 	return d.cfg.mapName(given)
 }
 
 func (c Config) mapName(given string) (Name, error) {
-	if err := checkName(given); err != nil {
+	name, err := username.Canonical(given)
+	if err != nil {
 		return Name{}, fmt.Errorf("%w: %v", ErrBadName, err)
 	}
-	account, err := c.account(given)
+	account, err := c.account(name)
 	if err != nil {
 		return Name{}, fmt.Errorf("%w: %v", ErrBadName, err)
 	}
@@ -44,8 +47,8 @@ func (c Config) mapName(given string) (Name, error) {
 	}
 	if !c.CaseSensitive {
 		// Folding can lengthen a name: "Ⱥ" is 2 bytes, "ⱥ" 3.
-		if account = strings.ToLower(account); len(account) > MaxNameLen {
-			return Name{}, fmt.Errorf("%w: %d bytes long in lower case (at most %d)", ErrBadName, len(account), MaxNameLen)
+		if account = strings.ToLower(account); len(account) > username.MaxLen {
+			return Name{}, fmt.Errorf("%w: %d bytes long in lower case (at most %d)", ErrBadName, len(account), username.MaxLen)
 		}
 	}
 	n := Name{Given: given, Account: account, Canonical: account}
@@ -53,25 +56,6 @@ func (c Config) mapName(given string) (Name, error) {
 		n.Canonical = strings.ToUpper(c.Domains[0]) + `\` + account
 	}
 	return n, nil
-}
-
-// checkName refuses what no directory holds in a name and what would be
-// unsafe in a log line: empty, too long, invalid UTF-8, control characters
-// (NUL included), leading or trailing white space.
-func checkName(s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("empty")
-	case len(s) > MaxNameLen:
-		return fmt.Errorf("%d bytes long (at most %d)", len(s), MaxNameLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("not UTF-8")
-	case strings.ContainsFunc(s, unicode.IsControl):
-		return fmt.Errorf("holds a control character")
-	case strings.TrimSpace(s) != s:
-		return fmt.Errorf("starts or ends with white space")
-	}
-	return nil
 }
 
 // account strips a configured domain or realm. With no domains configured

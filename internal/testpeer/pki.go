@@ -19,7 +19,7 @@ import (
 // certificate for 127.0.0.1 and localhost (and any extra names) and a
 // client certificate, written as PEM files into a directory.
 type PKI struct {
-	CAFile               string
+	CAFile                string
 	ServerCert, ServerKey string
 	ClientCert, ClientKey string
 	// OtherCAFile is a second, unrelated CA: a client trusting it must

@@ -49,10 +49,10 @@ type Slapd struct {
 	Suffix, RootDN, RootPassword string
 	PKI                          *PKI
 
-	dir        string
-	opts       SlapdOptions
+	dir         string
+	opts        SlapdOptions
 	ldap, ldaps int
-	log        Buffer
+	log         Buffer
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
