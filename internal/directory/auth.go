@@ -174,3 +174,15 @@ func diagnostic(le *ldap.Error) string {
 		return r
 	}, msg)
 }
+
+// Ping checks that a server answers a search of the base DN as the service
+// account: whether logins can work, for a daemon's readiness.
+func (d *Directory) Ping(ctx context.Context) error {
+	return d.run(ctx, func(c *conn) error {
+		if err := d.bindService(ctx, c); err != nil {
+			return err
+		}
+		_, err := d.search(ctx, c, d.cfg.BaseDN, ldap.ScopeBaseObject, "(objectClass=*)", 1, noAttributes)
+		return err
+	})
+}

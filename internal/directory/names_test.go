@@ -54,7 +54,7 @@ func TestCanonical(t *testing.T) {
 		{plain, strings.Repeat("é", 126), strings.Repeat("é", 126), strings.Repeat("é", 126), nil},
 		{plain, strings.Repeat("é", 127), "", "", ErrBadName},
 		{plain, strings.Repeat("Ⱥ", 120), "", "", ErrBadName}, // 240 bytes, 360 in lower case
-		{plain, "é", "é", "é", nil},             // NFC: one name, however encoded
+		{plain, "é", "é", "é", nil},                          // NFC: one name, however encoded
 	}
 	for _, tc := range cases {
 		n, err := tc.cfg.mapName(tc.given)

@@ -88,3 +88,20 @@ func equalUser(a, b User) bool {
 	a.Groups, b.Groups = slices.Sorted(slices.Values(a.Groups)), slices.Sorted(slices.Values(b.Groups))
 	return reflect.DeepEqual(a, b)
 }
+
+// TestSlapdPing: a ping succeeds while slapd runs and fails once it stops.
+func TestSlapdPing(t *testing.T) {
+	s := newSlapd(t, testpeer.SlapdOptions{})
+	d := newDirectory(t, slapdConfig(s))
+	if err := d.Ping(ctx(t)); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	s.Stop(t)
+	if err := d.Ping(ctx(t)); err == nil {
+		t.Errorf("Ping with slapd stopped: no error")
+	}
+	s.Start(t)
+	if err := d.Ping(ctx(t)); err != nil {
+		t.Errorf("Ping after the restart: %v", err)
+	}
+}
