@@ -93,6 +93,17 @@ func (l *LDAP) Directory(bindPassword string) directory.Config {
 	return c
 }
 
+// Canonical maps a login name as given to the name tokens are stored
+// under: itself without [ldap], the directory's canonical name with it
+// (reading no file, asking no server).
+func (l *LDAP) Canonical(given string) (string, error) {
+	if !l.Configured() {
+		return given, nil
+	}
+	n, err := l.Directory("").Name(given)
+	return n.Canonical, err
+}
+
 // checkLDAP validates [ldap] whenever it is there, and requires it for
 // auth.primary = "ldap". Files are only named here; they are read when the
 // directory is opened.

@@ -78,3 +78,22 @@ func TestLDAPErrors(t *testing.T) {
 		t.Errorf("minimal [ldap]: %v", err)
 	}
 }
+
+func TestLDAPCanonical(t *testing.T) {
+	none := &LDAP{}
+	ad := &LDAP{Kind: "ad", URLs: []string{"ldaps://dc"}, BaseDN: "dc=x", Domains: []string{"EXAMPLE"}, CanonicalName: "down-level"}
+	for _, tc := range []struct {
+		l           *LDAP
+		given, want string
+	}{
+		{none, `EXAMPLE\Alice`, `EXAMPLE\Alice`},
+		{ad, `example\Alice`, `EXAMPLE\alice`},
+		{ad, "alice", `EXAMPLE\alice`},
+		{ad, `OTHER\alice`, ""},
+	} {
+		got, err := tc.l.Canonical(tc.given)
+		if got != tc.want || (err != nil) != (tc.want == "") {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", tc.given, got, err, tc.want)
+		}
+	}
+}

@@ -84,3 +84,15 @@ func (c Config) qualified(dom, user, form string) (string, error) {
 	}
 	return "", fmt.Errorf("domain %q is not one of %s", dom, strings.Join(c.Domains, ", "))
 }
+
+// Name maps a name as given as [Directory.Canonical] does, from the
+// configuration alone: no file is read and no server asked, so that a
+// command that only needs the name need not open the directory.
+func (c Config) Name(given string) (Name, error) {
+	c.Kind = or(c.Kind, OpenLDAP)
+	c.Canonical = or(c.Canonical, FormUser)
+	if err := c.checkNames(); err != nil {
+		return Name{}, fmt.Errorf("directory: %w", err)
+	}
+	return c.mapName(given)
+}
