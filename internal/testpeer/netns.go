@@ -3,6 +3,7 @@ package testpeer
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -37,40 +38,43 @@ func NewNetns(t testing.TB, prefix string) Netns {
 	return ns
 }
 
-// Dial connects to addr inside the namespace: the socket is made on a
-// thread that has entered it, and stays there.
-func (ns Netns) Dial(addr string, timeout time.Duration) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
+// in runs fn on a thread that has entered the namespace: a socket fn
+// makes stays in it.
+func (ns Netns) in(fn func()) error {
+	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // unlocked only if the thread gets back home
 		orig, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
-			ch <- result{nil, err}
+			errc <- err
 			return
 		}
 		defer orig.Close()
 		target, err := os.Open("/run/netns/" + ns.Name)
 		if err != nil {
-			ch <- result{nil, err}
+			errc <- err
 			return
 		}
 		defer target.Close()
 		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{nil, fmt.Errorf("setns %s: %w", ns.Name, err)}
+			errc <- fmt.Errorf("setns %s: %w", ns.Name, err)
 			return
 		}
-		c, err := net.DialTimeout("tcp", addr, timeout)
+		fn()
 		if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
 			runtime.UnlockOSThread()
 		}
-		ch <- result{c, err}
+		errc <- nil
 	}()
-	r := <-ch
-	return r.c, r.err
+	return <-errc
+}
+
+// Dial connects to addr inside the namespace.
+func (ns Netns) Dial(addr string, timeout time.Duration) (c net.Conn, err error) {
+	if nerr := ns.in(func() { c, err = net.DialTimeout("tcp", addr, timeout) }); nerr != nil {
+		return nil, nerr
+	}
+	return c, err
 }
 
 // Forward listens on 127.0.0.1 in the test's own namespace and relays every
@@ -83,6 +87,25 @@ func (ns Netns) Forward(t testing.TB, addr string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveRelay(t, l, func() (net.Conn, error) { return ns.Dial(addr, 10*time.Second) })
+}
+
+// ForwardIn is Forward the other way round: it listens on 127.0.0.1 inside
+// ns and relays every connection to addr in the test's own namespace, so
+// that a program in ns reaches a server the test started outside it.
+func (ns Netns) ForwardIn(t testing.TB, addr string) string {
+	t.Helper()
+	var l net.Listener
+	var err error
+	if nerr := ns.in(func() { l, err = net.Listen("tcp", "127.0.0.1:0") }); nerr != nil || err != nil {
+		t.Fatalf("testpeer: listen in %s: %v", ns.Name, errors.Join(nerr, err))
+	}
+	return serveRelay(t, l, func() (net.Conn, error) { return net.DialTimeout("tcp", addr, 10*time.Second) })
+}
+
+// serveRelay relays each connection l accepts to a connection dial makes,
+// until t ends, and returns l's address.
+func serveRelay(t testing.TB, l net.Listener, dial func() (net.Conn, error)) string {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { l.Close(); wg.Wait() })
 	wg.Go(func() {
@@ -91,15 +114,15 @@ func (ns Netns) Forward(t testing.TB, addr string) string {
 			if err != nil {
 				return
 			}
-			wg.Go(func() { ns.relay(c, addr) })
+			wg.Go(func() { relay(c, dial) })
 		}
 	})
 	return l.Addr().String()
 }
 
-func (ns Netns) relay(c net.Conn, addr string) {
+func relay(c net.Conn, dial func() (net.Conn, error)) {
 	defer c.Close()
-	in, err := ns.Dial(addr, 10*time.Second)
+	in, err := dial()
 	if err != nil {
 		return
 	}
