@@ -81,7 +81,8 @@ func adminHint(err error) error {
 
 // openSelected parses the flags of a command on USER or --token ID (with
 // those more adds) and opens the site, returning the user and token
-// selected. The caller closes the Admin.
+// selected, USER in its canonical form when the configuration has an
+// [ldap] directory. The caller closes the Admin.
 func openSelected(e *env, name string, args []string, more func(*flag.FlagSet)) (*admin.Admin, string, string, error) {
 	fs := newFlags(name)
 	sf := addStoreFlags(fs)
@@ -90,6 +91,9 @@ func openSelected(e *env, name string, args []string, more func(*flag.FlagSet)) 
 		more(fs)
 	}
 	user, err := userOrToken(fs, args, token)
+	if err == nil && user != "" {
+		user, err = canonicalUser(e, sf, user)
+	}
 	if err != nil {
 		return nil, "", "", err
 	}

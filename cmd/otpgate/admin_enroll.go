@@ -15,12 +15,15 @@ import (
 
 const enrollUsage = `Usage:
     otpgate enroll USER [options]
+    otpgate enroll --group GROUP --out DIR [--dry-run] [--uri] [options]
 
 Creates a token for USER (and the user, if new) with a random key, or the key
 of --key-file, sealed under the master key beside the database. Prints the
 user, the token ID, the secret in base32 and the otpauth:// URI that
 authenticator apps scan, and the URI as a QR code when standard output is a
-terminal. The secret is shown only now.
+terminal. The secret is shown only now. When the configuration has an
+[ldap] table, USER is stored under its canonical name ("EXAMPLE\alice" and
+"alice@example.org" as alice, by default).
 
 Options:
     --db PATH            the database (default: the configuration's, else
@@ -54,6 +57,21 @@ Options:
                          sms token: enrolling one kind leaves the other
     --json               print the new token as JSON (no terminal QR code)
 
+With --group, enrolls every member of GROUP (a cn or a DN) in the [ldap]
+directory of the configuration, nested groups included, who has no token
+yet and whose account may log in: one token each, under the canonical name,
+with the --type, --digits, --algorithm, --period, --counter, --issuer and
+--comment given. Each user's QR code goes to DIR/NAME.png (with --uri, the
+otpauth:// URI to DIR/NAME.uri instead), DIR being created mode 0700; a
+file is never overwritten. Progress goes to standard error; standard output
+lists, one a line, each user enrolled with their token ID and file.
+--dry-run lists who would be enrolled and touches nothing.
+
+    --group GROUP        the directory group
+    --out DIR            where the QR codes or URIs go
+    --dry-run            only list the users who would be enrolled
+    --uri                write otpauth:// URIs instead of QR PNGs
+
 Examples:
     $ otpgate enroll alice
     $ otpgate enroll bob --type hotp --digits 8 --qr bob.png
@@ -61,6 +79,8 @@ Examples:
     $ otpgate enroll alice --replace        # alice lost her phone
     $ otpgate enroll dave --type email --address dave@example.org
     $ otpgate enroll erin --type sms --address 5551234567@sms.example.net
+    $ otpgate enroll --group vpn --dry-run
+    $ otpgate enroll --group vpn --out /root/vpn-qr
 `
 
 func init() {
@@ -73,11 +93,20 @@ type enrollFlags struct {
 	digits, period                                                    int
 	counter                                                           int64
 	testKey, replace, json                                            bool
+	// --group enrolls the members of a directory group (admin_enroll_group.go).
+	group, out       string
+	dryRun, uriFiles bool
 }
 
 func runEnroll(e *env, args []string) error {
 	f, user, err := parseEnroll(e, args)
 	if err != nil {
+		return err
+	}
+	if f.group != "" {
+		return runEnrollGroup(e, &f)
+	}
+	if user, err = canonicalUser(e, f.store, user); err != nil {
 		return err
 	}
 	if store.TokenType(f.typ).OutOfBand() {
@@ -114,11 +143,21 @@ func parseEnroll(e *env, args []string) (enrollFlags, string, error) {
 	fs.BoolVar(&f.replace, "replace", false, "")
 	fs.BoolVar(&f.json, "json", false, "")
 	fs.StringVar(&f.address, "address", "", "")
-	pos, err := parseArgs(fs, args, 1, 1, "USER")
+	fs.StringVar(&f.group, "group", "", "")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "")
+	fs.StringVar(&f.out, "out", "", "")
+	fs.BoolVar(&f.uriFiles, "uri", false, "")
+	pos, err := parseArgs(fs, args, 0, 1, "USER")
 	if err != nil {
 		return f, "", err
 	}
-	user := pos[0]
+	if err := f.checkGroup(len(pos)); err != nil {
+		return f, "", err
+	}
+	user := ""
+	if len(pos) == 1 {
+		user = pos[0]
+	}
 	if f.issuer == "" {
 		f.issuer = e.siteEnv().Issuer()
 	}

@@ -30,6 +30,13 @@ Shows every property of each token of USER: type, parameters, identifier,
 next counter or time step, drift, failures, lock, last check, last success,
 last configuration, creation and comment. Never a secret.
 
+When the configuration has an [ldap] table, USER may be given as the
+directory accepts it ("EXAMPLE\alice", "alice@example.org"; so for every
+command that takes USER), and the directory's view follows, each line
+marked "ldap": the entry's DN, display name, mail, mobile, pager, groups,
+and whether the account and its groups permit a login. With --json the
+output is then {"tokens": [...], "directory": {...}}.
+
 Examples:
     $ otpgate show alice
     $ otpgate show --json alice
@@ -117,7 +124,11 @@ func yesNo(b bool, yes, no string) string {
 
 func runShow(e *env, args []string) error {
 	var asJSON bool
-	a, user, token, err := openSelected(e, "show", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "") })
+	var flags *flag.FlagSet
+	a, user, token, err := openSelected(e, "show", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "")
+		flags = fs
+	})
 	if err != nil {
 		return err
 	}
@@ -125,6 +136,16 @@ func runShow(e *env, args []string) error {
 	infos, err := a.Show(context.Background(), user, token)
 	if err != nil {
 		return adminHint(err)
+	}
+	var dir *directoryFields
+	if user != "" {
+		dir = directoryView(e, storeFlagsOf(flags), user)
+	}
+	if asJSON && dir != nil {
+		return printJSON(e, struct {
+			Tokens    []admin.TokenInfo `json:"tokens"`
+			Directory *directoryFields  `json:"directory"`
+		}{infos, dir})
 	}
 	if asJSON {
 		return printJSON(e, infos)
@@ -134,6 +155,10 @@ func runShow(e *env, args []string) error {
 			fmt.Fprintln(e.stdout)
 		}
 		printInfo(e, &infos[i])
+	}
+	if dir != nil {
+		fmt.Fprintln(e.stdout)
+		printDirectory(e, dir)
 	}
 	return nil
 }

@@ -25,7 +25,11 @@ Configure them with setenv in server.conf:
     setenv totpChallengeTimeout 300
     setenv totpChallengeText "Please enter your TOTP code"
     setenv otpgateStyle crtext        crtext, crv1, static, append or code
-    setenv otpgatePrimary none        none, htpasswd:/etc/openvpn/users.htpasswd or pam:openvpn
+    setenv otpgatePrimary none        none, htpasswd:/etc/openvpn/users.htpasswd, pam:openvpn
+                                      or ldap (the [ldap] table of the configuration file)
+    setenv OTPGATE_CONFIG /etc/otpgate/otpgate.toml   the configuration file (this is the default);
+                                      with an [ldap] table every login also follows the
+                                      directory: names, groups, disabled accounts
     setenv otpgateAuthTokenKey /etc/otpgate/authtoken.key
 
 Example server.conf:

@@ -4,39 +4,54 @@ import (
 	"context"
 
 	"otpgate.dev/otpgate/internal/auth"
+	"otpgate.dev/otpgate/internal/daemon"
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/oob"
-	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
 )
 
 // serviceConfig names what the login service runs on.
 type serviceConfig struct {
-	store   storeFlags // db "" is the configuration's or the data directory's
-	primary string     // "none" (default), "htpasswd:/path" or "pam:service"
+	store storeFlags // db "" is the configuration's or the data directory's
+	// primary is "none" (default), "htpasswd:/path", "pam:service" or
+	// "ldap" (the configuration file's [ldap]).
+	primary string
 	auth    auth.Config
 }
 
-// openService opens the existing site and returns the login service and a
-// function that closes it.
+// openService opens the existing site, and its directory when the
+// configuration has an [ldap] table, and returns the login service and a
+// function that closes them.
 func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, func() error, error) {
-	chk, err := primary.Parse(c.primary)
-	if err != nil {
-		return nil, nil, err
-	}
 	s, h, err := c.store.open(e, site.MustExist)
 	if err != nil {
 		return nil, nil, err
 	}
-	c.auth.Primary = chk
+	dir, err := daemon.OpenDirectory(s.Config)
+	if err == nil {
+		c.auth.Primary, err = daemon.Primary(c.primary, dir)
+	}
+	closeAll := func() error {
+		if dir != nil {
+			dir.Close()
+		}
+		return h.Close()
+	}
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	if dir != nil {
+		c.auth.Directory = auth.Users(dir)
+	}
 	c.auth.ClientLimit = s.Config.Policy.ClientLimit()
 	if c.auth.OOB, err = openOOB(e, s, h); err != nil {
-		h.Close()
+		closeAll()
 		return nil, nil, err
 	}
 	eng := engine.New(h.Store, h.Box, s.Policy(), e.now)
-	return auth.New(c.auth, eng, h.Store, e.now), h.Close, nil
+	return auth.New(c.auth, eng, h.Store, e.now), closeAll, nil
 }
 
 // openOOB returns the out-of-band service of the site's [oob], or nil when

@@ -37,6 +37,7 @@ type Store interface {
 	TakeChallenge(ctx context.Context, id string, now time.Time) (store.Challenge, error)
 	LoginFailure(ctx context.Context, subject string, now time.Time) (store.Failure, error)
 	RecordLoginFailure(ctx context.Context, subject string, now time.Time, l store.LoginLimit, e *store.AuditEvent) (store.Failure, error)
+	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
 // Config is the service's policy. The zero value of a field takes its
@@ -59,6 +60,9 @@ type Config struct {
 	// OOB sends codes by email and SMS for out-of-band tokens (oob.go);
 	// nil refuses the users whose only tokens are out-of-band.
 	OOB OutOfBand
+	// Directory, when set, maps login names and refuses the users it
+	// does not permit (directory.go).
+	Directory Directory
 }
 
 // Service is the login service: the engine for the second factor, a
@@ -122,6 +126,10 @@ func (s *Service) Authenticate(ctx context.Context, req Request) (Response, erro
 		}
 		req.User = u
 	}
+	given := req.User
+	if err := s.directoryName(&req); err != nil {
+		return Response{Outcome: Reject, Reason: err.Error()}, nil
+	}
 	if req.ChallengeID == "" {
 		switch req.Style {
 		case CodeOnly, Separate, Appended, Challenge:
@@ -130,10 +138,16 @@ func (s *Service) Authenticate(ctx context.Context, req Request) (Response, erro
 		}
 	}
 	deny, err := s.clientDenied(ctx, req)
+	if err == nil && deny == "" {
+		deny, err = s.directoryDenied(ctx, req.User)
+	}
 	if err != nil {
 		return Response{}, err
 	}
 	resp, err := s.decide(ctx, req, deny)
+	if err == nil {
+		resp, err = s.directoryAfter(ctx, req, given, resp)
+	}
 	if err != nil {
 		return Response{}, err
 	}
@@ -218,8 +232,13 @@ func (s *Service) challenge(ctx context.Context, req Request, deny string) (Resp
 // code (an OpenVPN renegotiation with an auth token) asks it, so that
 // deleting or disabling a user ends their sessions at the next
 // renegotiation. A locked token still counts: a lock stops codes, not
-// sessions that were opened before it.
+// sessions that were opened before it. With a directory the user must
+// still be one it permits.
 func (s *Service) Active(ctx context.Context, user string) (bool, error) {
+	user, ok, err := s.directoryActive(ctx, user)
+	if err != nil || !ok {
+		return false, err
+	}
 	toks, err := s.store.Tokens(ctx, user)
 	if err != nil {
 		return false, fmt.Errorf("auth: tokens of %q: %w", user, err)

@@ -44,6 +44,7 @@ type Config struct {
 	Web     Web     `toml:"web"`
 	RADIUS  RADIUS  `toml:"radius"`
 	OpenVPN OpenVPN `toml:"openvpn"`
+	LDAP    LDAP    `toml:"ldap"`
 	OOB     OOB     `toml:"oob"`
 }
 
@@ -79,8 +80,8 @@ type Policy struct {
 
 // Auth configures the login service every front end shares.
 type Auth struct {
-	// Primary is the password check: "none", "htpasswd:/path" or
-	// "pam:service".
+	// Primary is the password check: "none", "htpasswd:/path",
+	// "pam:service" or "ldap" (the [ldap] table).
 	Primary          string   `toml:"primary"`
 	ChallengeTimeout Duration `toml:"challenge_timeout"`
 	ChallengeText    string   `toml:"challenge_text"`

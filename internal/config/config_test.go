@@ -110,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, key_file, log, oob, openvpn, policy, radius, web)`},
+		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, key_file, ldap, log, oob, openvpn, policy, radius, web)`},
 		{"unknown key in table", "[radius]\nlisten = \"off\"\nworker = 3\n", `:3: unknown key "radius.worker" (accepted in [radius]: client, listen, queue_size, reply_cache_mib, reply_ttl, workers)`},
 		{"unknown key in array table", "[[radius.client]]\nname = \"a\"\naddress = \"10.0.0.1\"\nsecret_file = \"/s\"\n\n[[radius.client]]\nsecrt = \"x\"\n", `:7: unknown key "radius.client.secrt"`},
 		{"unknown table", "[radiuss]\nlisten = \"off\"\n", `unknown key "radiuss`},
@@ -120,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative duration", "[auth]\nchallenge_timeout = \"-5m\"\n", "negative"},
 		{"bad level", "[log]\nlevel = \"loud\"\n", "log.level"},
 		{"short retention", "[log]\naudit_retention = \"90s\"\n", `log.audit_retention "1m30s" is under 1h0m0s`},
-		{"bad primary", "[auth]\nprimary = \"ldap\"\n", "accepted: none, htpasswd"},
+		{"bad primary", "[auth]\nprimary = \"kerberos\"\n", "accepted: none, htpasswd"},
 		{"primary without path", "[auth]\nprimary = \"htpasswd\"\n", "needs its argument"},
 		{"listen name", "[radius]\nlisten = \"localhost:1812\"\n", "must be an IP address"},
 		{"listen no port", "[http]\nlisten = \"127.0.0.1\"\n", "not host:port"},

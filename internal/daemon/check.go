@@ -14,7 +14,6 @@ import (
 	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/oob"
-	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/web"
 )
@@ -41,7 +40,12 @@ func checkConfig(cfg *config.Config) ([]string, error) {
 	if err := checkAuditFile(cfg.Log.AuditFile); err != nil {
 		return nil, err
 	}
-	if _, err := primary.Parse(cfg.Auth.Primary); err != nil {
+	dir, err := OpenDirectory(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDirectory(dir)
+	if _, err := Primary(cfg.Auth.Primary, dir); err != nil {
 		return nil, fmt.Errorf("auth.primary: %w", err)
 	}
 	if cfg.RADIUS.Listen != config.Off {

@@ -40,7 +40,9 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/auditlog"
+	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/directory"
 	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 	"otpgate.dev/otpgate/internal/radius"
@@ -77,6 +79,9 @@ type Daemon struct {
 	st   store.Store // h.Store, or its audit-file tee
 	keys *keyring
 	svc  *swapService
+	// dir is the [ldap] directory the service uses, nil without one; a
+	// reload swaps it.
+	dir atomic.Pointer[directory.Directory]
 	// auditFile receives audit events as JSON lines, when configured.
 	auditFile *os.File
 	audit     *auditlog.Log
@@ -141,14 +146,24 @@ func (d *Daemon) build() error {
 	if err := d.buildOOB(d.cfg); err != nil {
 		return err
 	}
-	svc, err := newService(d.cfg, d.st, d.keys.current(), d.sender(), d.now)
+	svc, dir, err := newService(d.cfg, d.st, d.keys.current(), d.sender(), d.now)
 	if err != nil {
 		return err
 	}
-	d.svc.set(instrumented{svc, d.lm})
+	d.install(svc, dir)
 	d.svc.follow = d.followKey
 	d.mgmt, err = d.managementServer(d.cfg)
 	return err
+}
+
+// install makes svc the login service every front end calls, and dir its
+// directory. The previous directory is closed a minute later, once the
+// logins in flight on it are done (each step is bounded by its timeouts).
+func (d *Daemon) install(svc *auth.Service, dir *directory.Directory) {
+	d.svc.set(instrumented{svc, d.lm})
+	if old := d.dir.Swap(dir); old != nil {
+		time.AfterFunc(time.Minute, func() { old.Close() })
+	}
 }
 
 func (d *Daemon) openSite(ctx context.Context) error {
@@ -308,6 +323,7 @@ func (d *Daemon) close() {
 	if d.web != nil {
 		d.web.Close()
 	}
+	closeDirectory(d.dir.Swap(nil))
 	if d.st != nil { // the audit file's tee closes the store it wraps
 		if err := d.st.Close(); err != nil {
 			d.log.Warn("closing the store", "err", err)
@@ -397,20 +413,21 @@ func (d *Daemon) Reload(load func() (*config.Config, error)) error {
 
 func (d *Daemon) reload(cfg *config.Config) error {
 	d.loadKey(context.Background())
-	svc, err := newService(cfg, d.st, d.keys.current(), d.sender(), d.now)
+	svc, dir, err := newService(cfg, d.st, d.keys.current(), d.sender(), d.now)
 	if err != nil {
 		return err
 	}
 	var clients *radius.Clients
 	if d.rad != nil {
 		if clients, err = radiusClients(cfg); err != nil {
+			closeDirectory(dir)
 			return err
 		}
 	}
 	for _, c := range restartOnly(d.cfg, cfg) {
 		d.log.Warn("reload: this setting changes only on restart", "setting", c)
 	}
-	d.svc.set(instrumented{svc, d.lm})
+	d.install(svc, dir)
 	if d.rad != nil {
 		d.rad.SetClients(clients)
 	}

@@ -51,6 +51,12 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("master key does not open the store's secrets\n"))
 		return
 	}
+	if err := d.pingDirectory(ctx); err != nil {
+		d.log.Warn("readiness probe: directory unavailable", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("directory unavailable\n"))
+		return
+	}
 	w.Write([]byte("ok\n"))
 }
 

@@ -91,12 +91,12 @@ func (d *Daemon) followKey(ctx context.Context) {
 	if !d.loadKey(ctx) {
 		return
 	}
-	svc, err := newService(d.cfg, d.st, d.keys.current(), d.sender(), d.now)
+	svc, dir, err := newService(d.cfg, d.st, d.keys.current(), d.sender(), d.now)
 	if err != nil {
 		d.log.Error("otpgate serve: the master key changed but the login service cannot be rebuilt", "err", err)
 		return
 	}
-	d.svc.set(instrumented{svc, d.lm})
+	d.install(svc, dir)
 }
 
 // loadKey loads the master key file if it changed and reports whether the

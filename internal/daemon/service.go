@@ -8,9 +8,9 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/config"
+	"otpgate.dev/otpgate/internal/directory"
 	"otpgate.dev/otpgate/internal/engine"
 	"otpgate.dev/otpgate/internal/metrics"
-	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
 )
@@ -26,20 +26,35 @@ type activeChecker interface {
 	Active(ctx context.Context, user string) (bool, error)
 }
 
-// newService builds the login service c describes over st.
-func newService(c *config.Config, st store.Store, box *secretbox.Box, o auth.OutOfBand, now func() time.Time) (*auth.Service, error) {
-	chk, err := primary.Parse(c.Auth.Primary)
+// newService builds the login service c describes over st, with the
+// directory of [ldap] when there is one (which the caller closes).
+func newService(c *config.Config, st store.Store, box *secretbox.Box, o auth.OutOfBand, now func() time.Time) (*auth.Service, *directory.Directory, error) {
+	dir, err := OpenDirectory(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	eng := engine.New(st, box, c.Policy.Engine(), now)
-	return auth.New(auth.Config{
+	chk, err := Primary(c.Auth.Primary, dir)
+	if err != nil {
+		closeDirectory(dir)
+		return nil, nil, err
+	}
+	cfg := auth.Config{
 		Primary:      chk,
 		ChallengeTTL: c.Auth.ChallengeTimeout.Duration,
 		Prompt:       c.Auth.ChallengeText,
 		ClientLimit:  c.Policy.ClientLimit(),
 		OOB:          o,
-	}, eng, st, now), nil
+	}
+	if dir != nil {
+		cfg.Directory = auth.Users(dir)
+	}
+	return auth.New(cfg, engine.New(st, box, c.Policy.Engine(), now), st, now), dir, nil
+}
+
+func closeDirectory(d *directory.Directory) {
+	if d != nil {
+		d.Close()
+	}
 }
 
 // swapService is the service every front end holds: a reload replaces what

@@ -14,7 +14,9 @@ func TestParse(t *testing.T) {
 		{"pam:otpgate", "*primary.PAM", ""},
 		{"pam:../etc/shadow", "", "pam"},
 		{"htpasswd:/nonexistent/users.htpasswd", "", "no such file"},
-		{"ldap:x", "", "accepted: none, htpasswd:/path/to/file, pam:service"},
+		{"ldap:x", "", "accepted: none, htpasswd:/path/to/file, pam:service, ldap"},
+		{"ldap", "", "the caller opens"},
+		{"kerberos", "", "accepted: none, htpasswd:/path/to/file, pam:service, ldap"},
 	}
 	for _, tt := range tests {
 		c, err := Parse(tt.spec)
@@ -49,7 +51,7 @@ func typeName(c Checker) string {
 // argument it was written with, or is refused with an error naming the
 // accepted forms; never a panic.
 func FuzzParseSpec(f *testing.F) {
-	for _, s := range []string{"", "none", "none:x", "htpasswd:/etc/u", "htpasswd:", "pam:openvpn", "ldap:x", ":", "pam::"} {
+	for _, s := range []string{"", "none", "none:x", "htpasswd:/etc/u", "htpasswd:", "pam:openvpn", "ldap:x", "ldap", ":", "pam::"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
@@ -64,6 +66,10 @@ func FuzzParseSpec(f *testing.F) {
 		case KindNone:
 			if spec != "" && spec != "none" {
 				t.Errorf("ParseSpec(%q) = none", spec)
+			}
+		case KindLDAP:
+			if spec != "ldap" || s.Arg != "" {
+				t.Errorf("ParseSpec(%q) = %+v", spec, s)
 			}
 		case KindHtpasswd, KindPAM:
 			if s.Arg == "" || spec != s.Kind+":"+s.Arg {

@@ -137,6 +137,7 @@ type Action string
 const (
 	ActionVerify      Action = "verify" // a code checked (a login's second factor, or otpgate verify)
 	ActionLogin       Action = "login"  // a login refused before its code was checked (the password)
+	ActionName        Action = "name"   // a login name the directory mapped onto another (package auth)
 	ActionEnroll      Action = "enroll"
 	ActionImport      Action = "import"
 	ActionExport      Action = "export"
