@@ -43,7 +43,7 @@ func WebSessionArgs(s *store.WebSession) []any {
 // ScanWebSession reads a row of WebSessionColumns.
 func ScanWebSession(row Scanner) (store.WebSession, error) {
 	var (
-		s                       store.WebSession
+		s                      store.WebSession
 		created, seen, expires int64
 	)
 	err := row.Scan(&s.ID, &s.User, &s.Stage, &s.Data, &created, &seen, &expires)
