@@ -46,6 +46,7 @@ import (
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/web"
+	"otpgate.dev/otpgate/internal/web/portal"
 )
 
 // Timing of the daemon's housekeeping.
@@ -85,6 +86,7 @@ type Daemon struct {
 	radConn net.PacketConn
 	httpLn  net.Listener
 	web     *web.Server
+	portal  *portal.Portal // nil unless [portal] is enabled
 	mgmt    *mgmt.Server
 
 	reloadMu                sync.Mutex
@@ -331,6 +333,7 @@ func (d *Daemon) purge(ctx context.Context) {
 			if _, err := d.st.PurgeLoginFailures(ctx, d.now()); err != nil && ctx.Err() == nil {
 				d.log.Warn("purging expired counts of failed logins", "err", err)
 			}
+			d.purgeWeb(ctx)
 			if d.now().Sub(lastPrune) >= AuditPruneInterval {
 				d.pruneAudit(ctx)
 				lastPrune = d.now()
@@ -429,6 +432,9 @@ func restartOnly(old, new *config.Config) []string {
 	}
 	if webChanged(old.Web, new.Web) {
 		c = append(c, "web")
+	}
+	if portalChanged(old.Portal, new.Portal) {
+		c = append(c, "portal")
 	}
 	oldLog, newLog := old.Log, new.Log
 	oldLog.AuditRetention, newLog.AuditRetention = config.Duration{}, config.Duration{} // reloadable

@@ -208,7 +208,6 @@ type badForm string
 
 func (b badForm) Error() string { return string(b) }
 
-
 // storeErr marks err as the store's unless it is a known refusal.
 func storeErr(err error) error {
 	if err == nil || consoleError(err) != "the store failed" {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/web/portal/settings"
 )
 
 // recentLogins is how many of a user's logins the portal shows.
@@ -20,7 +21,7 @@ type homeData struct {
 	CanEnrol bool
 	Tokens   []store.Token
 	Logins   []store.AuditEvent
-	Policy   SelfEnroll
+	Policy   settings.SelfEnroll
 	Last     bool // the user has one token, which may not be removed
 }
 
@@ -84,9 +85,9 @@ func (p *Portal) mayEnroll(v *visit) bool {
 	case stageInvited:
 		return true
 	case stagePassword:
-		return p.cfg.FirstFactor && p.cfg.SelfEnroll != Never
+		return p.cfg.FirstFactor && p.cfg.SelfEnroll != settings.Never
 	case stageFull:
-		return p.cfg.SelfEnroll == Always
+		return p.cfg.SelfEnroll == settings.Always
 	}
 	return false
 }

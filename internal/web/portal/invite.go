@@ -10,12 +10,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/store"
-)
-
-// Bounds of an invitation's lifetime.
-const (
-	MinInviteTTL = 5 * time.Minute
-	MaxInviteTTL = 30 * 24 * time.Hour
+	"otpgate.dev/otpgate/internal/web/portal/settings"
 )
 
 // InviteStore is what making an invitation needs of the store.
@@ -37,8 +32,8 @@ type Invitation struct {
 // link lets its holder enroll one token for user whatever the self_enroll
 // policy, after the first factor when the site has one.
 func Invite(ctx context.Context, st InviteStore, base *url.URL, user, actor, src string, ttl time.Duration, now time.Time) (Invitation, error) {
-	if ttl < MinInviteTTL || ttl > MaxInviteTTL {
-		return Invitation{}, fmt.Errorf("portal: an invitation's lifetime of %v is out of range (accepted: %v to %v)", ttl, MinInviteTTL, MaxInviteTTL)
+	if ttl < settings.MinInviteTTL || ttl > settings.MaxInviteTTL {
+		return Invitation{}, fmt.Errorf("portal: an invitation's lifetime of %v is out of range (accepted: %v to %v)", ttl, settings.MinInviteTTL, settings.MaxInviteTTL)
 	}
 	secret := newValue()
 	inv := &store.WebInvite{ID: hashID(secret), User: user, CreatedBy: actor, Created: now, Expires: now.Add(ttl)}

@@ -43,17 +43,11 @@ import (
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/web/portal/settings"
 )
 
 // Frontend names the portal in the audit trail.
 const Frontend = "web"
-
-// Defaults of a Config's zero durations.
-const (
-	DefaultIdle      = 15 * time.Minute
-	DefaultLifetime  = 8 * time.Hour
-	DefaultInviteTTL = 72 * time.Hour
-)
 
 // Service is what the portal needs of the login service (package auth).
 type Service interface {
@@ -95,8 +89,8 @@ type Config struct {
 	Admin func(actor, source string) Admin
 	// IsAdmin says whether a user may use the console; nil lets nobody.
 	IsAdmin func(ctx context.Context, user string) (bool, error)
-	// SelfEnroll is the enrollment policy; "" is FirstTokenOnly.
-	SelfEnroll SelfEnroll
+	// SelfEnroll is the enrollment policy; "" is settings.FirstTokenOnly.
+	SelfEnroll settings.SelfEnroll
 	// FirstFactor is false when the site has no first factor (primary =
 	// "none"): a password proves nothing, so only a code signs in and a
 	// user without a token enrolls only by invitation.
@@ -121,16 +115,16 @@ type Portal struct {
 // listener.
 func New(c Config) *Portal {
 	if c.SelfEnroll == "" {
-		c.SelfEnroll = FirstTokenOnly
+		c.SelfEnroll = settings.FirstTokenOnly
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
 		}
 	}
-	def(&c.Idle, DefaultIdle)
-	def(&c.Lifetime, DefaultLifetime)
-	def(&c.InviteTTL, DefaultInviteTTL)
+	def(&c.Idle, settings.DefaultIdle)
+	def(&c.Lifetime, settings.DefaultLifetime)
+	def(&c.InviteTTL, settings.DefaultInviteTTL)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -176,5 +170,7 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /tokens/{id}/remove", p.removePage)
 	m.HandleFunc("POST /tokens/{id}/remove", p.post(p.removeToken))
 	p.consoleRoutes()
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { p.fail(w, r, http.StatusNotFound, "There is no such page.") })
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		p.fail(w, r, http.StatusNotFound, "There is no such page.")
+	})
 }

@@ -1,9 +1,23 @@
-package portal
+// Package settings holds the portal's settings and their one parser each:
+// the self_enroll policy, the public address, and the bounds and defaults
+// of session and invitation lifetimes. Package config reads [portal] with
+// them and package web/portal serves by them.
+package settings
 
 import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
+)
+
+// Defaults and bounds of the lifetimes.
+const (
+	DefaultIdle      = 15 * time.Minute
+	DefaultLifetime  = 8 * time.Hour
+	DefaultInviteTTL = 72 * time.Hour
+	MinInviteTTL     = 5 * time.Minute
+	MaxInviteTTL     = 30 * 24 * time.Hour
 )
 
 // SelfEnroll is who may enroll a token without an admin's invitation.
