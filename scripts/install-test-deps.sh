@@ -12,7 +12,8 @@ freeradius-utils libpam-radius-auth ocserv openconnect postgresql
 openvpn openssl iproute2 apache2-utils bsdutils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
 libstrongswan-standard-plugins passwd systemd
-curl libpam-yubico"
+curl libpam-yubico
+chromium"
 
 missing=""
 for p in $PKGS; do

@@ -14,30 +14,41 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 	"frame-ancestors 'none'; base-uri 'none'"
 
 // pageHeaders replace the API's headers for pages. Cache-Control:
-// no-store (set by package web) stays: a page may show a secret.
+// no-store (set by package web) stays: a page may show a secret. The
+// referrer policy is same-origin rather than the API's no-referrer, under
+// which a browser sends "Origin: null" with every form (Fetch, "serializing
+// a request origin"): same-origin still sends no referrer to another site.
 func pageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 }
 
-// post wraps a form's handler: the form must come from this site (Origin
-// and Sec-Fetch-Site, when the browser sends them, which every current one
-// does) and carry the token bound to the browser's cookie. Anything else is
-// refused before the handler runs.
-func (p *Portal) post(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !p.sameOrigin(r) {
+// sameSite refuses every request but a GET or HEAD that comes from
+// another site (Origin and Sec-Fetch-Site, when the browser sends them,
+// which every current one does), before anything else looks at it.
+func (p *Portal) sameSite(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !p.sameOrigin(r) {
 			p.fail(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.")
 			return
 		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// post wraps a form's handler: the form must carry the token bound to the
+// browser's cookie, or it is refused before the handler runs.
+func (p *Portal) post(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
 			p.fail(w, r, http.StatusBadRequest, "The form could not be read.")
 			return
 		}
-		if !validCSRF(visitOf(r).value, r.PostForm.Get("csrf")) {
+		if !validCSRF(visitOf(r).bind(), r.PostForm.Get("csrf")) {
 			p.fail(w, r, http.StatusForbidden, "This form has expired or was not sent from its page. Go back, reload the page and try again.")
 			return
 		}

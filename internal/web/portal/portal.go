@@ -142,7 +142,7 @@ func New(c Config) *Portal {
 // ServeHTTP implements http.Handler.
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pageHeaders(w)
-	p.withSession(p.mux).ServeHTTP(w, r)
+	p.withSession(p.sameSite(p.mux)).ServeHTTP(w, r)
 }
 
 // Purge deletes the sessions and invitations that have ended; the daemon

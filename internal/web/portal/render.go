@@ -55,8 +55,8 @@ type page struct {
 // render writes the page name with status.
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
 	v := visitOf(r)
-	pg.CSRF = csrfToken(v.value)
-	if v.sess != nil {
+	pg.CSRF = csrfToken(v.bind())
+	if v.sess != nil && v.sess.Stage != stageCode {
 		pg.User = v.sess.User
 		pg.Full = v.sess.Stage == stageFull
 		if pg.Full {

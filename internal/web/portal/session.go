@@ -15,10 +15,17 @@ import (
 	"otpgate.dev/otpgate/internal/store"
 )
 
-// cookieName is the one cookie: the __Host- prefix makes a browser keep it
-// only when set Secure, for the whole host, by the host itself (RFC 6265bis
-// 4.1.3.2), so no sibling domain can plant or read it.
-const cookieName = "__Host-otpgate"
+// The cookies: the session's, and before it an anonymous one that the
+// sign-in forms' tokens are bound to. They are apart so that a response
+// to a request that came without the session's (a cross-site one, which
+// SameSite=Strict keeps it from) never overwrites it. The __Host- prefix
+// makes a browser keep a cookie only when set Secure, for the whole host,
+// by the host itself (RFC 6265bis 4.1.3.2), so no sibling domain can plant
+// or read it.
+const (
+	cookieName = "__Host-otpgate"
+	anonCookie = "__Host-otpgate-form"
+)
 
 // Stages of a session: what its browser has proven.
 const (
@@ -45,13 +52,23 @@ type state struct {
 	Flash string `json:"flash,omitempty"`
 }
 
-// visit is what the portal knows of a request's browser: the cookie's value
-// (a signed-in session's or an anonymous one's, which binds the sign-in
-// form's token) and the session, nil when not signed in.
+// visit is what the portal knows of a request's browser: the session
+// cookie's value and the session, nil when not signed in, or else the
+// anonymous cookie's value.
 type visit struct {
 	value string
+	anon  string
 	sess  *store.WebSession
 	st    state
+}
+
+// bind is the value the forms' tokens are bound to: the session's when
+// signed in, else the anonymous one.
+func (v *visit) bind() string {
+	if v.sess != nil {
+		return v.value
+	}
+	return v.anon
 }
 
 type visitKey struct{}
@@ -64,7 +81,7 @@ func hashID(value string) []byte {
 	return h[:]
 }
 
-// csrfToken is the forms' token for the cookie's value: an HMAC of it, so
+// csrfToken is the forms' token for a cookie's value: an HMAC of it, so
 // that only a page read with the cookie can carry it.
 func csrfToken(value string) string {
 	m := hmac.New(sha256.New, []byte(value))
@@ -94,27 +111,42 @@ func validValue(v string) bool {
 	return true
 }
 
-func setCookie(w http.ResponseWriter, value string) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: value, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode})
+// setCookie sets the cookie name to value for the browser's session (no
+// expiry: the store's timeouts end it); an empty value deletes it.
+func setCookie(w http.ResponseWriter, name, value string) {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode}
+	if value == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// cookie returns the request's cookie name if it has the form of a value
+// the portal makes, else "".
+func cookie(r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil && validValue(c.Value) {
+		return c.Value
+	}
+	return ""
 }
 
 // withSession finds the request's session, or gives the browser an
 // anonymous cookie value for the sign-in forms' tokens.
 func (p *Portal) withSession(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := &visit{}
-		if c, err := r.Cookie(cookieName); err == nil && validValue(c.Value) {
-			v.value = c.Value
+		v := &visit{value: cookie(r, cookieName), anon: cookie(r, anonCookie)}
+		if v.value != "" {
 			if err := p.load(r.Context(), v); err != nil {
 				p.log.Error("web: reading a portal session", "err", err)
+				v.value = "" // the error page needs a visit, not a session
+				r = r.WithContext(context.WithValue(r.Context(), visitKey{}, v))
 				p.fail(w, r, http.StatusServiceUnavailable, "The store is unavailable. Try again in a moment.")
 				return
 			}
 		}
-		if v.value == "" {
-			v.value = newValue()
-			setCookie(w, v.value)
+		if v.sess == nil && v.anon == "" {
+			v.anon = newValue()
+			setCookie(w, anonCookie, v.anon)
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), visitKey{}, v)))
 	})
@@ -156,7 +188,7 @@ func (p *Portal) begin(w http.ResponseWriter, r *http.Request, user, stage strin
 		return err
 	}
 	v.value, v.sess, v.st = value, s, st
-	setCookie(w, value)
+	setCookie(w, cookieName, value)
 	return nil
 }
 

@@ -145,6 +145,6 @@ func (p *Portal) signout(w http.ResponseWriter, r *http.Request) {
 		p.storeFailed(w, r, "portal sign-out", err)
 		return
 	}
-	setCookie(w, newValue())
+	setCookie(w, cookieName, "")
 	redirect(w, r, "/signin")
 }
