@@ -52,11 +52,11 @@ func startPortalSite(t *testing.T) *portalSite {
 	htpasswd := filepath.Join(s.dir, "htpasswd")
 	os.WriteFile(htpasswd, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 	var root struct{ Secret string }
-	if err := json.Unmarshal([]byte(mustRun(t, "", "enroll", "root", "--type", "totp", "--json", "--db", s.db).stdout), &root); err != nil {
+	if err := json.Unmarshal(otpgateProc(t, "enroll", "root", "--type", "totp", "--json", "--db", s.db), &root); err != nil {
 		t.Fatal(err)
 	}
 	s.rootSecret = root.Secret
-	mustRun(t, "", "enroll", "carol", "--type", "hotp", "--rfc4226-test-key", "--db", s.db)
+	otpgateProc(t, "enroll", "carol", "--type", "hotp", "--rfc4226-test-key", "--db", s.db)
 	os.WriteFile(filepath.Join(s.dir, "vpn.secret"), []byte(s.radiusSecret+"\n"), 0o600)
 	s.d = startServe(t, s.dir, fmt.Sprintf(`db = %q
 [auth]
@@ -85,6 +85,17 @@ admins = ["root"]
 	ws := &webSite{d: s.d}
 	s.url = "https://" + ws.webAddr(t)
 	return s
+}
+
+// otpgateProc runs otpgate in its own process, on the real clock (the
+// in-process runs have a fixed one), and returns its standard output.
+func otpgateProc(t *testing.T, args ...string) []byte {
+	t.Helper()
+	out, err := otpgateCmd(args...).Output()
+	if err != nil {
+		t.Fatalf("otpgate %q: %v", args, err)
+	}
+	return out
 }
 
 // radius logs user in over RADIUS with radclient, the code appended to

@@ -23,7 +23,7 @@ var staticFiles embed.FS
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	funcs := template.FuncMap{"time": showTime, "groups": groups, "pathesc": url.PathEscape}
+	funcs := template.FuncMap{"time": showTime, "minute": showMinute, "frontend": frontendName, "groups": groups, "pathesc": url.PathEscape}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -129,6 +129,24 @@ func showTime(t any) string {
 		return "—"
 	}
 	return v.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// showMinute is showTime to the minute, where seconds do not matter.
+func showMinute(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// frontendName says which door a login came through, for its user.
+func frontendName(actor string) string {
+	names := map[string]string{"radius": "VPN (RADIUS)", "openvpn": "VPN (OpenVPN)", "openvpn-mgmt": "VPN (OpenVPN)",
+		Frontend: "this portal", "http": "web API"}
+	if n, ok := names[actor]; ok {
+		return n
+	}
+	return actor
 }
 
 // groups splits s into groups of four, as people copy a secret.
