@@ -243,7 +243,7 @@ func TestSelfEnrollPolicy(t *testing.T) {
 		{settings.FirstTokenOnly, true, "bob", http.StatusOK},
 		{settings.Always, true, "bob", http.StatusOK},
 		{settings.Never, true, "bob", http.StatusForbidden},
-		{settings.FirstTokenOnly, false, "bob", http.StatusForbidden}, // no first factor: the code page
+		{settings.FirstTokenOnly, false, "bob", http.StatusForbidden},  // no first factor: the code page
 		{settings.FirstTokenOnly, true, "alice", http.StatusForbidden}, // has a token: the code page
 		{settings.Always, true, "alice", http.StatusForbidden},
 	} {
