@@ -10,6 +10,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/username"
 	"otpgate.dev/otpgate/internal/web/portal/settings"
 )
 
@@ -35,12 +36,16 @@ func Invite(ctx context.Context, st InviteStore, base *url.URL, user, actor, src
 	if ttl < settings.MinInviteTTL || ttl > settings.MaxInviteTTL {
 		return Invitation{}, fmt.Errorf("portal: an invitation's lifetime of %v is out of range (accepted: %v to %v)", ttl, settings.MinInviteTTL, settings.MaxInviteTTL)
 	}
+	user, err := username.Canonical(user)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("portal: invite: %w", err)
+	}
 	secret := newValue()
 	inv := &store.WebInvite{ID: hashID(secret), User: user, CreatedBy: actor, Created: now, Expires: now.Add(ttl)}
 	if err := st.PutWebInvite(ctx, inv); err != nil {
 		return Invitation{}, fmt.Errorf("portal: store the invitation: %w", err)
 	}
-	err := st.AppendAudit(ctx, store.AuditEvent{Time: now, Actor: actor, Action: "invite", User: user, Result: "ok",
+	err = st.AppendAudit(ctx, store.AuditEvent{Time: now, Actor: actor, Action: "invite", User: user, Result: "ok",
 		Reason: "valid until " + inv.Expires.UTC().Format(time.RFC3339), Source: src})
 	if err != nil {
 		return Invitation{}, fmt.Errorf("portal: audit the invitation: %w", err)

@@ -136,7 +136,7 @@ func (p *Portal) signinCode(w http.ResponseWriter, r *http.Request) {
 
 // loginRequest completes req as the portal's.
 func (p *Portal) loginRequest(r *http.Request, req auth.Request) auth.Request {
-	req.Frontend, req.Source = Frontend, source(r)
+	req.Frontend, req.Source, req.Client = Frontend, source(r), source(r)
 	return req
 }
 
