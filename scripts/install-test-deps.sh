@@ -13,7 +13,8 @@ openvpn openssl iproute2 apache2-utils bsdutils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
 libstrongswan-standard-plugins passwd systemd
 curl libpam-yubico postfix sasl2-bin
-slapd ldap-utils samba samba-ad-dc samba-ad-provision winbind"
+slapd ldap-utils samba samba-ad-dc samba-ad-provision winbind
+chromium"
 
 missing=""
 for p in $PKGS; do

@@ -42,6 +42,7 @@ type Config struct {
 	Auth    Auth    `toml:"auth"`
 	HTTP    HTTP    `toml:"http"`
 	Web     Web     `toml:"web"`
+	Portal  Portal  `toml:"portal"`
 	RADIUS  RADIUS  `toml:"radius"`
 	OpenVPN OpenVPN `toml:"openvpn"`
 	LDAP    LDAP    `toml:"ldap"`
@@ -165,6 +166,7 @@ func Default() *Config {
 		Log:    Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		HTTP:   HTTP{Listen: DefaultHTTPListen},
 		Web:    defaultWeb(),
+		Portal: defaultPortal(),
 		RADIUS: RADIUS{Listen: DefaultRADIUSListen},
 		Auth:   Auth{Primary: "none"},
 	}

@@ -110,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, key_file, ldap, log, oob, openvpn, policy, radius, web)`},
+		{"unknown top-level key", "db = \"x\"\ndatabase = \"y\"\n", `:2: unknown key "database" (accepted at the top level: auth, db, http, key_file, ldap, log, oob, openvpn, policy, portal, radius, web)`},
 		{"unknown key in table", "[radius]\nlisten = \"off\"\nworker = 3\n", `:3: unknown key "radius.worker" (accepted in [radius]: client, listen, queue_size, reply_cache_mib, reply_ttl, workers)`},
 		{"unknown key in array table", "[[radius.client]]\nname = \"a\"\naddress = \"10.0.0.1\"\nsecret_file = \"/s\"\n\n[[radius.client]]\nsecrt = \"x\"\n", `:7: unknown key "radius.client.secrt"`},
 		{"unknown table", "[radiuss]\nlisten = \"off\"\n", `unknown key "radiuss`},

@@ -60,3 +60,29 @@ func TestWebErrors(t *testing.T) {
 		t.Errorf("Parse(web off) = %v", err)
 	}
 }
+
+func TestPortal(t *testing.T) {
+	c, err := Parse([]byte("[web]\nlisten = \"127.0.0.1:8443\"\n[portal]\nenabled = true\nadmins = [\"root\"]\npublic_url = \"https://vpn.example.org\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := c.Portal.URL(); !c.Portal.Enabled || c.Portal.Policy() != "first-token-only" || u.Host != "vpn.example.org" ||
+		c.Portal.SessionIdle.Duration != 15*time.Minute {
+		t.Errorf("[portal] = %+v; want enabled, first-token-only, vpn.example.org, 15m", c.Portal)
+	}
+	for _, tt := range []struct{ toml, want string }{
+		{"[portal]\nenabled = true\n", "set web.listen too"},
+		{"[portal]\nself_enroll = \"sometimes\"\n", `portal.self_enroll "sometimes" is not a policy (accepted: first-token-only, always, never)`},
+		{"[portal]\npublic_url = \"http://vpn.example.org\"\n", "portal.public_url"},
+		{"[portal]\npublic_url = \"https://vpn.example.org/otp\"\n", "portal.public_url"},
+		{"[portal]\nsession_idle = \"10s\"\n", "portal.session_idle"},
+		{"[portal]\nsession_idle = \"9h\"\n", "portal.session_idle"},
+		{"[portal]\nsession_lifetime = \"30d\"\n", "not a duration"},
+		{"[portal]\ninvite_lifetime = \"1m\"\n", "portal.invite_lifetime"},
+		{"[portal]\nadmins = [\"\"]\n", "portal.admins"},
+	} {
+		if _, err := Parse([]byte(tt.toml)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%q) = %v; want an error containing %q", tt.toml, err, tt.want)
+		}
+	}
+}

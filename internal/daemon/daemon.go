@@ -49,6 +49,7 @@ import (
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/web"
+	"otpgate.dev/otpgate/internal/web/portal"
 )
 
 // Timing of the daemon's housekeeping.
@@ -92,6 +93,7 @@ type Daemon struct {
 	radConn net.PacketConn
 	httpLn  net.Listener
 	web     *web.Server
+	portal  *portal.Portal // nil unless [portal] is enabled
 	mgmt    *mgmt.Server
 
 	reloadMu                sync.Mutex
@@ -356,6 +358,7 @@ func (d *Daemon) purge(ctx context.Context) {
 				d.log.Warn("purging expired counts of failed logins", "err", err)
 			}
 			d.purgeOOB(ctx)
+			d.purgeWeb(ctx)
 			if d.now().Sub(lastPrune) >= AuditPruneInterval {
 				d.pruneAudit(ctx)
 				lastPrune = d.now()
@@ -458,6 +461,9 @@ func restartOnly(old, new *config.Config) []string {
 	}
 	if oobChanged(old, new) {
 		c = append(c, "oob")
+	}
+	if portalChanged(old.Portal, new.Portal) {
+		c = append(c, "portal")
 	}
 	oldLog, newLog := old.Log, new.Log
 	oldLog.AuditRetention, newLog.AuditRetention = config.Duration{}, config.Duration{} // reloadable

@@ -31,6 +31,9 @@ func (d *Daemon) bindWeb(cfg *config.Config) error {
 	mux.Handle("/api/v1/", api.New(api.Config{Auth: auth, Service: d.svc, Admin: d.admin, Trail: d.st,
 		Issuer: site.ProcessEnv().Issuer(), Now: d.now}))
 	mux.Handle(yubico.Path, &yubico.Handler{Clients: yubicoClients{d}, Service: d.svc, Auth: auth, Now: d.now, Log: log})
+	if err := d.mountPortal(mux, cfg); err != nil {
+		return err
+	}
 	d.web, err = web.New(cfg.Web.Server(log), mux)
 	return err
 }

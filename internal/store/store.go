@@ -274,6 +274,7 @@ type Failure struct {
 // nodes. Methods that change a row change it atomically.
 type Store interface {
 	APIKeys
+	WebSessions
 
 	CreateUser(ctx context.Context, name string) (User, error) // ErrExists
 	User(ctx context.Context, name string) (User, error)       // ErrNotFound

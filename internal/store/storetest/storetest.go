@@ -71,6 +71,14 @@ func Run(t *testing.T, open Opener) {
 		{"RevokeAPIKey", testRevokeAPIKey},
 		{"RevokeAPIKeyRace", testRevokeAPIKeyRace},
 		{"SetAPIKeySecret", testSetAPIKeySecret},
+		{"WebSessions", testWebSessions},
+		{"WebSessionTimeouts", testWebSessionTimeouts},
+		{"DeleteUserWebSessions", testDeleteUserWebSessions},
+		{"WebInvites", testWebInvites},
+		{"WebInviteRace", testWebInviteRace},
+		{"PurgeWeb", testPurgeWeb},
+		{"AddFirstToken", testAddFirstToken},
+		{"AddFirstTokenRace", testAddFirstTokenRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
