@@ -1,5 +1,3 @@
-//go:build cgo && linux
-
 package primary
 
 import (
@@ -15,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/msteinert/pam/v2"
 
 	"otpgate.dev/otpgate/internal/testpeer"
 )
@@ -298,18 +294,18 @@ func writeFile(t *testing.T, dir, name string) string {
 func TestPAMConversation(t *testing.T) {
 	c := &pamConv{user: "alice", password: "pw"}
 	steps := []struct {
-		style pam.Style
+		style pamStyle
 		want  string
 		ok    bool
 	}{
-		{pam.TextInfo, "", true},
-		{pam.PromptEchoOn, "alice", true},
-		{pam.PromptEchoOff, "pw", true},
-		{pam.ErrorMsg, "", true},
-		{pam.PromptEchoOff, "pw", true},
-		{pam.PromptEchoOff, "", false},
-		{pam.PromptEchoOn, "", false},
-		{pam.TextInfo, "", false},
+		{pamTextInfo, "", true},
+		{pamPromptEchoOn, "alice", true},
+		{pamPromptEchoOff, "pw", true},
+		{pamErrorMsg, "", true},
+		{pamPromptEchoOff, "pw", true},
+		{pamPromptEchoOff, "", false},
+		{pamPromptEchoOn, "", false},
+		{pamTextInfo, "", false},
 	}
 	for i, s := range steps {
 		got, err := c.RespondPAM(s.style, "prompt")
@@ -319,9 +315,9 @@ func TestPAMConversation(t *testing.T) {
 	}
 	chatty := &pamConv{user: "alice", password: "pw"}
 	for range maxPAMMessages {
-		chatty.RespondPAM(pam.TextInfo, "hello")
+		chatty.RespondPAM(pamTextInfo, "hello")
 	}
-	if _, err := chatty.RespondPAM(pam.PromptEchoOff, "Password: "); err == nil {
+	if _, err := chatty.RespondPAM(pamPromptEchoOff, "Password: "); err == nil {
 		t.Errorf("RespondPAM after %d messages succeeded; want a refusal", maxPAMMessages)
 	}
 }
