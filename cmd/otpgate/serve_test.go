@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,6 +54,9 @@ func startServe(t *testing.T, dir, cfg string) *daemonProc {
 		cmd.Process.Kill()
 		<-d.exited
 	})
+	if start := d.waitLog(t, "otpgate serve: starting"); start["go"] != runtime.Version() || start["version"] == "" {
+		t.Errorf("start line %v; want the version and go=%s", start, runtime.Version())
+	}
 	ready := d.waitLog(t, "otpgate serve: ready")
 	d.radius, _ = ready["radius"].(string)
 	d.http, _ = ready["http"].(string)
@@ -171,7 +175,8 @@ func TestServeRADIUS(t *testing.T) {
 
 	code, body := httpGet(t, "http://"+d.http+"/metrics")
 	for _, want := range []string{`otpgate_logins_total{result="accept"} 1`, `otpgate_logins_total{result="reject"} 1`,
-		`otpgate_radius_dropped_total{reason="bad_message_authenticator"} 1`, "otpgate_login_duration_seconds_count 2"} {
+		`otpgate_radius_dropped_total{reason="bad_message_authenticator"} 1`, "otpgate_login_duration_seconds_count 2",
+		`,goversion="` + runtime.Version() + `"} 1`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics = %d, lacks %q:\n%s", code, want, body)
 		}
