@@ -67,24 +67,8 @@ func run(t testing.TB, stdin string, name string, args ...string) {
 	}
 }
 
-// localUser creates a local Unix account with a random name and password,
-// deleted again when t ends. A system account (-r) gets no /etc/subuid
-// range and -l keeps it out of lastlog and faillog.
-func localUser(t testing.TB) (user, password string) {
-	t.Helper()
-	testpeer.Need(t, "useradd", "chpasswd", "userdel")
-	user = "otpgt" + randHex(t, 5)
-	password = "pw " + randHex(t, 8) + ":$(id)"
-	run(t, "", "useradd", "-r", "-M", "-l", "-d", "/nonexistent", "-s", "/usr/sbin/nologin",
-		"-c", "otpgate test, deleted after the test", user)
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", "-r", user).CombinedOutput(); err != nil {
-			t.Errorf("userdel -r %s: %v: %s", user, err, out)
-		}
-	})
-	run(t, user+":"+password+"\n", "chpasswd")
-	return user, password
-}
+// localUser is a local Unix account for pam_unix, deleted when t ends.
+func localUser(t testing.TB) (user, password string) { return testpeer.LocalUser(t) }
 
 type pamCase struct {
 	name           string

@@ -66,7 +66,7 @@ func load() (*libpcsclite, error) {
 func bind() (*libpcsclite, error) {
 	so, err := dynlib.Open("libpcsclite.so.1", "YubiKey OATH", "libpcsclite1")
 	if err != nil {
-		return nil, fmt.Errorf("pcsc: %w", err)
+		return nil, err // one line that names the package, as PAM's
 	}
 	l := &libpcsclite{}
 	err = so.BindAll(
