@@ -13,13 +13,19 @@ import (
 	"otpgate.dev/otpgate/internal/testpeer"
 )
 
-// TestDeployConfig: the example configuration in deploy/ is valid.
+// TestDeployConfig: the example configuration in deploy/ is valid, with
+// its directories (which the package and the unit create) in a temporary
+// one; packaging's TestDeb checks it where the package installs it.
 func TestDeployConfig(t *testing.T) {
 	dir := t.TempDir()
 	b, err := os.ReadFile("../../deploy/otpgate.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, d := range []string{"lib", "log"} {
+		os.Mkdir(filepath.Join(dir, d), 0o700)
+	}
+	b = []byte(strings.NewReplacer("/var/lib/otpgate/", dir+"/lib/", "/var/log/otpgate/", dir+"/log/").Replace(string(b)))
 	p := filepath.Join(dir, "otpgate.toml")
 	os.WriteFile(p, b, 0o600)
 	if r := otpgate(t, "", nil, "serve", "--check", "--config", p); r.code != 0 {
