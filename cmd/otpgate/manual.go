@@ -44,7 +44,8 @@ func helpPages() []clidoc.Page {
 	for _, c := range commands {
 		pages = append(pages, clidoc.Page{Name: c.name, Short: c.short, Usage: c.usage})
 	}
-	pages = append(pages, clidoc.Page{Name: "openvpn client", Usage: openvpnClientUsage})
+	pages = append(pages, clidoc.Page{Name: "openvpn client", Usage: openvpnClientUsage},
+		clidoc.Page{Name: "openvpn genkey", Usage: genkeyUsage})
 	sort.Slice(pages, func(i, j int) bool { return pages[i].Name < pages[j].Name })
 	return pages
 }

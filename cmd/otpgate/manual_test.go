@@ -61,6 +61,11 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"otpgate", "list", "--"}, "--db --config --json --help"},
 		{[]string{"otpgate", "openvpn", "c"}, "crresponse client-connect client"},
 		{[]string{"otpgate", "openvpn", "client", "--managem"}, "--management --management-password-file"},
+		{[]string{"otpgate", "openvpn", "g"}, "genkey"},
+		{[]string{"otpgate", "openvpn", "genkey", "--"}, "--help"},
+		{[]string{"otpgate", "apikey", "r"}, "revoke"},
+		{[]string{"otpgate", "apikey", "create", "--sc"}, "--scope"},
+		{[]string{"otpgate", "enroll", "--ad"}, "--address"},
 		{[]string{"otpgate", "help", "ver"}, "verify"},
 		{[]string{"otpgate", "v"}, "verify version"},
 	} {

@@ -105,7 +105,10 @@ func newTree(pages []Page) tree {
 			t.names = append(t.names, cmd)
 			t.subs[cmd] = Subcommands(cmd, p.Usage)
 		}
-		t.flags[p.Name] = append(Flags(p.Usage), "--help")
+		t.flags[p.Name] = Flags(p.Usage)
+		if !slices.Contains(t.flags[p.Name], "--help") {
+			t.flags[p.Name] = append(t.flags[p.Name], "--help")
+		}
 	}
 	slices.Sort(t.names)
 	return t
