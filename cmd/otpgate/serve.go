@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"otpgate.dev/otpgate/internal/buildinfo"
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/daemon"
 	"otpgate.dev/otpgate/internal/site"
@@ -104,8 +103,6 @@ func runServe(e *env, args []string) error {
 		return checkServe(e, s)
 	}
 	log := newLogger(e, s.Config)
-	bi := buildinfo.Get()
-	log.Info("otpgate serve: starting", "version", bi.Version, "revision", bi.Revision, "go", bi.GoVersion)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	d, err := daemon.New(ctx, s, daemon.Options{Logger: log, Now: e.now})

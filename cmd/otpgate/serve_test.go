@@ -54,10 +54,10 @@ func startServe(t *testing.T, dir, cfg string) *daemonProc {
 		cmd.Process.Kill()
 		<-d.exited
 	})
-	if start := d.waitLog(t, "otpgate serve: starting"); start["go"] != runtime.Version() || start["version"] == "" {
-		t.Errorf("start line %v; want the version and go=%s", start, runtime.Version())
-	}
 	ready := d.waitLog(t, "otpgate serve: ready")
+	if ready["go"] != runtime.Version() || ready["version"] == "" {
+		t.Errorf("ready line %v; want the version and go=%s", ready, runtime.Version())
+	}
 	d.radius, _ = ready["radius"].(string)
 	d.http, _ = ready["http"].(string)
 	return d
