@@ -1,20 +1,23 @@
 #!/bin/sh
 # Installs the Debian packages whose programs the tests drive as real peers.
+# No -dev package: otpgate builds without cgo and loads libpam0g and
+# libpcsclite1 at run time.
 # It is idempotent: packages already present are left alone, and apt-get is
 # only called when something is missing. Run as root (CI is root).
 set -eu
 
 PKGS="oathtool python3-pyotp python3-pskc pskctool python3-cryptography
 stoken sqlite3 zbar-tools
-pcscd vsmartcard-vpcd yubikey-manager libpcsclite-dev libyubikey-dev
-libpam0g-dev pamtester libpam-oath libpam-google-authenticator
+pcscd libpcsclite1 vsmartcard-vpcd yubikey-manager libyubikey-dev
+libpam0g pamtester libpam-oath libpam-google-authenticator
 freeradius-utils libpam-radius-auth ocserv openconnect postgresql
 openvpn openssl iproute2 apache2-utils bsdutils prometheus
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
 libstrongswan-standard-plugins passwd systemd
 curl libpam-yubico postfix sasl2-bin
 slapd ldap-utils samba samba-ad-dc samba-ad-provision winbind
-chromium"
+chromium
+lintian man-db groff-base zsh adduser"
 
 missing=""
 for p in $PKGS; do

@@ -14,10 +14,10 @@
 //   - pamtester: one pamtester process per login, the way a shell script or
 //     a fork-per-connection server uses PAM. Its service file goes to
 //     /etc/pam.d (pamtester reads no other directory) and is removed at exit.
-//   - inproc: libpam called in this process through
-//     github.com/msteinert/pam/v2 (cgo) with a private configuration
-//     directory (pam_start_confdir), by G goroutines: the library's own
-//     throughput.
+//   - inproc: libpam called in this process through otpgate's own PAM
+//     backend (internal/primary: libpam.so.0 loaded at run time, no cgo)
+//     with a private configuration directory (pam_start_confdir), by G
+//     goroutines: the library's own throughput.
 //
 // pam_oath rewrites the whole users file after every successful login
 // (liboath 2.6.7, seen with strace: read FILE and check the code, create

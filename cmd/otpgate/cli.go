@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -92,6 +91,9 @@ func run(args []string, e *env) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
+		if len(args) > 1 && strings.HasPrefix(args[1], "--") {
+			return runHelpDoc(e, args[1:])
+		}
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
 				fmt.Fprint(e.stdout, c.usage)
@@ -101,8 +103,7 @@ func run(args []string, e *env) int {
 		fmt.Fprintf(e.stdout, mainUsage, commandList())
 		return 0
 	case "version", "--version", "-version":
-		fmt.Fprintln(e.stdout, "otpgate", version())
-		return 0
+		return runVersion(e)
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -184,13 +185,6 @@ func parseFlags(fs *flag.FlagSet, args []string, max int) error {
 		return usagef("unexpected argument %q", fs.Arg(max))
 	}
 	return nil
-}
-
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "devel"
 }
 
 func readPasswordTTY(prompt string) ([]byte, error) {

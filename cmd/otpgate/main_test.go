@@ -13,7 +13,11 @@ import (
 // binary re-executes itself with OTPGATE_TEST_MAIN=1 and becomes otpgate.
 func TestMain(m *testing.M) {
 	if os.Getenv("OTPGATE_TEST_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], osEnv()))
+		e := osEnv()
+		// Never this machine's /etc/otpgate/otpgate.toml: packaging's TestDeb
+		// installs one while these tests run, whose store is the package's.
+		e.configFile = ""
+		os.Exit(run(os.Args[1:], e))
 	}
 	os.Exit(m.Run())
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,6 +55,9 @@ func startServe(t *testing.T, dir, cfg string) *daemonProc {
 		<-d.exited
 	})
 	ready := d.waitLog(t, "otpgate serve: ready")
+	if ready["go"] != runtime.Version() || ready["version"] == "" {
+		t.Errorf("ready line %v; want the version and go=%s", ready, runtime.Version())
+	}
 	d.radius, _ = ready["radius"].(string)
 	d.http, _ = ready["http"].(string)
 	return d
@@ -171,7 +175,8 @@ func TestServeRADIUS(t *testing.T) {
 
 	code, body := httpGet(t, "http://"+d.http+"/metrics")
 	for _, want := range []string{`otpgate_logins_total{result="accept"} 1`, `otpgate_logins_total{result="reject"} 1`,
-		`otpgate_radius_dropped_total{reason="bad_message_authenticator"} 1`, "otpgate_login_duration_seconds_count 2"} {
+		`otpgate_radius_dropped_total{reason="bad_message_authenticator"} 1`, "otpgate_login_duration_seconds_count 2",
+		`,goversion="` + runtime.Version() + `"} 1`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics = %d, lacks %q:\n%s", code, want, body)
 		}

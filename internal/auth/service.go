@@ -119,6 +119,7 @@ const (
 // refuse the login. A user name that package username refuses is refused
 // before any work.
 func (s *Service) Authenticate(ctx context.Context, req Request) (Response, error) {
+	ctx = primary.WithRemoteHost(ctx, req.Source) // PAM_RHOST for a PAM stack
 	if req.User != "" {
 		u, err := username.Canonical(req.User)
 		if err != nil {

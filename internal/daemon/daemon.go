@@ -35,6 +35,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"otpgate.dev/otpgate/internal/buildinfo"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -282,7 +283,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Go(func() { d.mgmt.Run(ctx) })
 	}
 	wg.Go(func() { d.purge(ctx) })
-	d.log.Info("otpgate serve: ready", "db", site.Redact(d.site.DB), "key", d.keys.current().Fingerprint(), "radius", addrString(d.RADIUSAddr()),
+	bi := buildinfo.Get()
+	d.log.Info("otpgate serve: ready", "version", bi.Version, "revision", bi.Revision, "go", bi.GoVersion, "db", site.Redact(d.site.DB), "key", d.keys.current().Fingerprint(), "radius", addrString(d.RADIUSAddr()),
 		"http", addrString(d.HTTPAddr()), "web", addrString(d.WebAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
 
 	var err error

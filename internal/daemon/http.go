@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"otpgate.dev/otpgate/internal/buildinfo"
 	"otpgate.dev/otpgate/internal/metrics"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
@@ -63,6 +64,10 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) metrics(w http.ResponseWriter, _ *http.Request) {
 	var b bytes.Buffer
 	mw := metrics.NewWriter(&b)
+	bi := buildinfo.Get()
+	mw.Info("otpgate_build_info", "The running otpgate: version, VCS revision and Go version.",
+		metrics.Label{Name: "version", Value: bi.Version}, metrics.Label{Name: "revision", Value: bi.Revision},
+		metrics.Label{Name: "goversion", Value: bi.GoVersion})
 	d.lm.writeTo(mw)
 	if d.rad != nil {
 		writeRADIUS(mw, d.rad.Metrics())

@@ -137,6 +137,20 @@ func (w *Writer) Gauge(name, help, label string, vals map[string]uint64) {
 	w.family(name, help, "gauge", label, vals)
 }
 
+// Label is one name="value" pair of an [Writer.Info] series.
+type Label struct{ Name, Value string }
+
+// Info writes a gauge of one series whose value is 1 and whose labels carry
+// the information, the Prometheus convention for otpgate_build_info.
+func (w *Writer) Info(name, help string, labels ...Label) {
+	w.head(name, help, "gauge")
+	pairs := make([]string, len(labels))
+	for i, l := range labels {
+		pairs[i] = fmt.Sprintf("%s=\"%s\"", l.Name, escapeLabel(l.Value))
+	}
+	w.printf("%s{%s} 1\n", name, strings.Join(pairs, ","))
+}
+
 func (w *Writer) family(name, help, typ, label string, vals map[string]uint64) {
 	w.head(name, help, typ)
 	for _, k := range slices.Sorted(maps.Keys(vals)) {

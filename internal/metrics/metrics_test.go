@@ -24,6 +24,7 @@ func sample() []byte {
 	c.WriteTo(w)
 	h.WriteTo(w)
 	w.Gauge("otpgate_up", "Whether the daemon runs.", "", map[string]uint64{"": 1})
+	w.Info("otpgate_build_info", "The build.", Label{"version", "v1.0.0"}, Label{"revision", `a"b`})
 	return b.Bytes()
 }
 
@@ -44,6 +45,9 @@ otpgate_login_seconds_count 4
 # HELP otpgate_up Whether the daemon runs.
 # TYPE otpgate_up gauge
 otpgate_up 1
+# HELP otpgate_build_info The build.
+# TYPE otpgate_build_info gauge
+otpgate_build_info{version="v1.0.0",revision="a\"b"} 1
 `
 	if got != want {
 		t.Errorf("exposition:\n%s\nwant:\n%s", got, want)

@@ -1,7 +1,6 @@
 package primary
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,11 +104,9 @@ func pamPasswordOK(password string) bool {
 	return password != "" && len(password) <= MaxPAMPasswordLen && !strings.Contains(password, "\x00")
 }
 
-var errPAMUnsupported = errors.New("primary: pam: built without PAM support (cgo): " +
-	"rebuild otpgate with CGO_ENABLED=1 on Linux, with libpam0g-dev installed")
-
 // PAM checks passwords with a Linux-PAM stack (pam_authenticate(3), then
-// pam_acct_mgmt(3)), as OpenVPN's openvpn-plugin-auth-pam does: by default
+// pam_acct_mgmt(3)), as OpenVPN's openvpn-plugin-auth-pam does, calling
+// libpam.so.0 loaded at run time (package dynlib, no cgo): by default
 // the local Unix accounts of /etc/passwd and /etc/shadow through pam_unix,
 // or whatever the admin's stack names (pam_sss, pam_ldap, pam_radius_auth).
 // Create it with [NewPAM]; the zero value fails every Check. See the
@@ -132,7 +129,8 @@ var errPAMUnsupported = errors.New("primary: pam: built without PAM support (cgo
 // module, PAM_SYSTEM_ERR, PAM_ABORT, PAM_AUTHINFO_UNAVAIL when a directory
 // is down) is an error: the backend is broken, not the password wrong. A
 // stack that changes PAM_USER is an error too, since the second factor is
-// looked up under the name the client gave.
+// looked up under the name the client gave. Under a context from
+// [WithRemoteHost], PAM_RHOST is set before pam_authenticate.
 //
 // A PAM is safe for concurrent use. At most MaxConcurrent transactions run
 // at once; Check waits for a free slot. Modules may sleep after a failure
@@ -145,5 +143,6 @@ var errPAMUnsupported = errors.New("primary: pam: built without PAM support (cgo
 // pam_unix reads /etc/shadow: run otpgate as root or in group shadow.
 type PAM struct {
 	cfg PAMConfig
+	lib *libpam
 	sem chan struct{} // one token per transaction in flight
 }

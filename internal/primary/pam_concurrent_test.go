@@ -1,5 +1,3 @@
-//go:build cgo && linux
-
 package primary
 
 import (
@@ -178,5 +176,33 @@ func TestPAMCancel(t *testing.T) {
 	}
 	if r := receive(t, "stuck2", stuck2); !r.ok || r.err != nil {
 		t.Errorf("Check(blocker2) after release = %v, %v; want true, nil", r.ok, r.err)
+	}
+}
+
+// PAM_RHOST reaches the modules (pam_exec exports it) as the host of the
+// address WithRemoteHost was given, and is unset without it.
+func TestPAMRemoteHost(t *testing.T) {
+	dir := t.TempDir()
+	script := writeScript(t, dir, "rhost.sh", fmt.Sprintf("echo \"$PAM_USER=$PAM_RHOST\" >> %s/rhost\n", dir))
+	p := newTestPAM(t, "auth required pam_exec.so quiet "+script+"\n"+stackPermit, 0)
+	for _, c := range []struct{ user, addr string }{
+		{"alice", "192.0.2.7:51820"}, {"bob", "2001:db8::1"}, {"carol", "[2001:db8::2]:1194"}, {"dave", ""},
+	} {
+		ctx := t.Context()
+		if c.addr != "" {
+			ctx = WithRemoteHost(ctx, c.addr)
+		}
+		if ok, err := p.Check(ctx, c.user, "pw"); !ok || err != nil {
+			t.Fatalf("Check(%s) = %v, %v; want true, nil", c.user, ok, err)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "rhost"))
+	if want := "alice=192.0.2.7\nbob=2001:db8::1\ncarol=2001:db8::2\ndave=\n"; string(got) != want || err != nil {
+		t.Errorf("PAM_RHOST seen by pam_exec = %q, %v; want %q", got, err, want)
+	}
+	convs.Lock()
+	defer convs.Unlock()
+	if len(convs.m) != 0 {
+		t.Errorf("%d conversations left in the table after every Check returned", len(convs.m))
 	}
 }

@@ -1,5 +1,3 @@
-//go:build cgo && linux
-
 package primary
 
 import (
@@ -15,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/msteinert/pam/v2"
 
 	"otpgate.dev/otpgate/internal/testpeer"
 )
@@ -71,24 +67,8 @@ func run(t testing.TB, stdin string, name string, args ...string) {
 	}
 }
 
-// localUser creates a local Unix account with a random name and password,
-// deleted again when t ends. A system account (-r) gets no /etc/subuid
-// range and -l keeps it out of lastlog and faillog.
-func localUser(t testing.TB) (user, password string) {
-	t.Helper()
-	testpeer.Need(t, "useradd", "chpasswd", "userdel")
-	user = "otpgt" + randHex(t, 5)
-	password = "pw " + randHex(t, 8) + ":$(id)"
-	run(t, "", "useradd", "-r", "-M", "-l", "-d", "/nonexistent", "-s", "/usr/sbin/nologin",
-		"-c", "otpgate test, deleted after the test", user)
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", "-r", user).CombinedOutput(); err != nil {
-			t.Errorf("userdel -r %s: %v: %s", user, err, out)
-		}
-	})
-	run(t, user+":"+password+"\n", "chpasswd")
-	return user, password
-}
+// localUser is a local Unix account for pam_unix, deleted when t ends.
+func localUser(t testing.TB) (user, password string) { return testpeer.LocalUser(t) }
 
 type pamCase struct {
 	name           string
@@ -298,18 +278,18 @@ func writeFile(t *testing.T, dir, name string) string {
 func TestPAMConversation(t *testing.T) {
 	c := &pamConv{user: "alice", password: "pw"}
 	steps := []struct {
-		style pam.Style
+		style pamStyle
 		want  string
 		ok    bool
 	}{
-		{pam.TextInfo, "", true},
-		{pam.PromptEchoOn, "alice", true},
-		{pam.PromptEchoOff, "pw", true},
-		{pam.ErrorMsg, "", true},
-		{pam.PromptEchoOff, "pw", true},
-		{pam.PromptEchoOff, "", false},
-		{pam.PromptEchoOn, "", false},
-		{pam.TextInfo, "", false},
+		{pamTextInfo, "", true},
+		{pamPromptEchoOn, "alice", true},
+		{pamPromptEchoOff, "pw", true},
+		{pamErrorMsg, "", true},
+		{pamPromptEchoOff, "pw", true},
+		{pamPromptEchoOff, "", false},
+		{pamPromptEchoOn, "", false},
+		{pamTextInfo, "", false},
 	}
 	for i, s := range steps {
 		got, err := c.RespondPAM(s.style, "prompt")
@@ -319,9 +299,9 @@ func TestPAMConversation(t *testing.T) {
 	}
 	chatty := &pamConv{user: "alice", password: "pw"}
 	for range maxPAMMessages {
-		chatty.RespondPAM(pam.TextInfo, "hello")
+		chatty.RespondPAM(pamTextInfo, "hello")
 	}
-	if _, err := chatty.RespondPAM(pam.PromptEchoOff, "Password: "); err == nil {
+	if _, err := chatty.RespondPAM(pamPromptEchoOff, "Password: "); err == nil {
 		t.Errorf("RespondPAM after %d messages succeeded; want a refusal", maxPAMMessages)
 	}
 }

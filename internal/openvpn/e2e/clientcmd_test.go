@@ -3,15 +3,13 @@
 package e2e
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"net"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,9 +17,8 @@ import (
 	"otpgate.dev/otpgate/internal/openvpn"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 	"otpgate.dev/otpgate/internal/otp"
-	"otpgate.dev/otpgate/internal/testpeer"
 	"otpgate.dev/otpgate/internal/ykoath"
-	"otpgate.dev/otpgate/internal/ykoath/vpcd"
+	"otpgate.dev/otpgate/internal/ykoath/pcsc/pcsctest"
 	"otpgate.dev/otpgate/internal/ykoath/ykoathsim"
 )
 
@@ -179,86 +176,25 @@ func TestClientCmdYubiOATH(t *testing.T) {
 	if err := s.SetCode([]byte("yk pass")); err != nil {
 		t.Fatal(err)
 	}
-	ensurePCSCD(t)
 	insertCard(l, p, sim)
 	l.startServer(p.scripts(openvpn.StyleCRText)...)
 	yk := token{args: []string{"--token-mode", "yubioath", "--token-secret", "VPN:alice"}, env: []string{"OTPGATE_YUBIKEY_PASSWORD=yk pass"}}
 	l.wantCmdConnected(l.runClientCmd(p, "yubioath", yk))
 }
 
-// The pcscd of Debian's pcscd and vsmartcard-vpcd packages, as in
-// internal/ykoath/pcsc's integration test.
-const (
-	pcscdSocket = "/run/pcscd/pcscd.comm"
-	vpcdDriver  = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-)
-
-// ensurePCSCD reuses a running pcscd or starts one for the test.
-func ensurePCSCD(t *testing.T) {
-	t.Helper()
-	testpeer.Need(t, "pcscd")
-	// The pcscd socket and the vpcd port are the machine's: one package
-	// at a time.
-	testpeer.Lock(t, "pcsc")
-	if _, err := os.Stat(vpcdDriver); err != nil {
-		t.Fatalf("%s missing: install Debian's vsmartcard-vpcd", vpcdDriver)
-	}
-	if pcscdAlive() {
-		return
-	}
-	os.Remove(pcscdSocket)
-	cmd := exec.Command("pcscd", "-f")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start pcscd: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM) // pcscd cleans /run/pcscd on TERM
-		cmd.Wait()
-	})
-	for deadline := time.Now().Add(30 * time.Second); !pcscdAlive(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("pcscd did not open %s", pcscdSocket)
-		}
-	}
-}
-
-func pcscdAlive() bool {
-	c, err := net.DialTimeout("unix", pcscdSocket, time.Second)
-	if err == nil {
-		c.Close()
-	}
-	return err == nil
-}
-
-// insertCard serves sim on vpcd's first virtual reader for the rest of the
+// insertCard serves sim on vpcd's first virtual reader (pcscd and
+// vsmartcard-vpcd, started or reused by pcsctest) for the rest of the
 // test, and waits until the product's `otpgate code` reads the applet.
 func insertCard(l *lab, p *product, sim *ykoathsim.Applet) {
 	l.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for ctx.Err() == nil {
-			if vpcd.Serve(ctx, vpcd.DefaultAddr, sim) != nil {
-				select {
-				case <-ctx.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
-			}
-		}
-	})
-	l.t.Cleanup(func() { cancel(); wg.Wait() })
-	for {
+	pcsctest.Start(l.t)
+	pcsctest.Insert(l.t, sim, func() error {
 		cmd := exec.CommandContext(l.ctx, p.bin, "code", "--token-mode", "yubioath", "--token-secret", "VPN:alice")
 		cmd.Env = []string{"OTPGATE_YUBIKEY_PASSWORD=yk pass"}
 		out, err := cmd.CombinedOutput()
-		if err == nil {
-			return
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
 		}
-		select {
-		case <-l.ctx.Done():
-			l.t.Fatalf("the simulated YubiKey did not appear over PC/SC: %v: %s", err, out)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return nil
+	})
 }

@@ -49,7 +49,7 @@ func docBlocks(t *testing.T) map[string]string {
 }
 
 // docSite is the guide's machine in a lab: its paths, and the built
-// otpgate in place of /usr/local/bin/otpgate.
+// otpgate in place of /usr/bin/otpgate.
 type docSite struct {
 	l      *lab
 	blocks map[string]string
@@ -60,7 +60,7 @@ type docSite struct {
 
 func newDocSite(l *lab, bin string, blocks map[string]string) *docSite {
 	s := &docSite{l: l, blocks: blocks, bin: bin, paths: strings.NewReplacer(
-		"/usr/local/bin/otpgate", bin,
+		"/usr/bin/otpgate", bin,
 		"/var/lib/otpgate/otpgate.db", l.path("otpgate.db"),
 		"/etc/openvpn/users.htpasswd", l.path("users.htpasswd"),
 		"/etc/otpgate/authtoken.key", l.path("authtoken.key"),

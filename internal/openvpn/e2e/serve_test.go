@@ -67,7 +67,7 @@ type serveProduct struct {
 func newServeProduct(l *lab) *serveProduct {
 	l.t.Helper()
 	p := &serveProduct{bin: l.path("otpgate"), db: l.path("otpgate.db"), htpasswd: l.path("users.htpasswd")}
-	if out, err := exec.Command("go", "build", "-o", p.bin, "../../../cmd/otpgate").CombinedOutput(); err != nil {
+	if out, err := noCgoBuild(p.bin).CombinedOutput(); err != nil {
 		l.t.Fatalf("go build otpgate: %v\n%s", err, out)
 	}
 	if out, err := p.command(l, "enroll", "alice", "--type", "hotp", "--rfc4226-test-key", "--db", p.db).CombinedOutput(); err != nil {

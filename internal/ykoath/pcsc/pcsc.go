@@ -1,13 +1,9 @@
-//go:build cgo
-
 package pcsc
 
 import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/ebfe/scard"
 
 	"otpgate.dev/otpgate/internal/ykoath"
 )
@@ -16,42 +12,80 @@ import (
 // ykoath.Card. It is not safe for concurrent use.
 type Card struct {
 	Reader string // the PC/SC reader name
-	ctx    *scard.Context
-	card   *scard.Card
+	lib    *libpcsclite
+	ctx    long
+	card   long
+	buf    []byte // the response buffer, reused
+}
+
+// establish loads the library and opens a PC/SC context.
+func establish() (*libpcsclite, long, error) {
+	l, err := load()
+	if err != nil {
+		return nil, 0, err
+	}
+	var ctx long
+	if err := l.check(l.establish(scardScopeSystem, 0, 0, &ctx)); err != nil {
+		return nil, 0, fmt.Errorf("pcsc: establish context (is pcscd running?): %w", err)
+	}
+	return l, ctx, nil
 }
 
 // Readers lists the PC/SC reader names.
 func Readers() ([]string, error) {
-	ctx, err := scard.EstablishContext()
+	l, ctx, err := establish()
 	if err != nil {
-		return nil, fmt.Errorf("pcsc: establish context (is pcscd running?): %w", err)
+		return nil, err
 	}
-	defer ctx.Release()
-	return listReaders(ctx)
+	defer l.release(ctx)
+	return l.readers(ctx)
 }
 
-func listReaders(ctx *scard.Context) ([]string, error) {
-	readers, err := ctx.ListReaders()
-	if errors.Is(err, scard.ErrNoReadersAvailable) {
-		return nil, nil
+// readers calls SCardListReaders twice, for the size and then the names, a
+// NUL-separated list ending in an empty name. A reader plugged in between
+// the calls makes the second too small: then it starts again.
+func (l *libpcsclite) readers(ctx long) ([]string, error) {
+	for {
+		var n dword
+		rv := l.listReaders(ctx, nil, nil, &n)
+		if uint32(rv) == scardENoReaders {
+			return nil, nil
+		}
+		if err := l.check(rv); err != nil {
+			return nil, fmt.Errorf("pcsc: list readers: %w", err)
+		}
+		buf := make([]byte, n)
+		rv = l.listReaders(ctx, nil, &buf[0], &n)
+		if uint32(rv) == scardEInsufficientBuf {
+			continue
+		}
+		if uint32(rv) == scardENoReaders {
+			return nil, nil
+		}
+		if err := l.check(rv); err != nil {
+			return nil, fmt.Errorf("pcsc: list readers: %w", err)
+		}
+		var names []string
+		for name := range strings.SplitSeq(string(buf[:n]), "\x00") {
+			if name != "" {
+				names = append(names, name)
+			}
+		}
+		return names, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("pcsc: list readers: %w", err)
-	}
-	return readers, nil
 }
 
 // Open connects to the first reader whose name contains filter, ignoring
 // case as ykman --reader does (any reader if filter is empty), and whose
 // card has the OATH applet.
 func Open(filter string) (*Card, error) {
-	ctx, err := scard.EstablishContext()
+	l, ctx, err := establish()
 	if err != nil {
-		return nil, fmt.Errorf("pcsc: establish context (is pcscd running?): %w", err)
+		return nil, err
 	}
-	readers, err := listReaders(ctx)
+	readers, err := l.readers(ctx)
 	if err != nil {
-		ctx.Release()
+		l.release(ctx)
 		return nil, err
 	}
 	var tried []string
@@ -59,39 +93,40 @@ func Open(filter string) (*Card, error) {
 		if !strings.Contains(strings.ToLower(r), strings.ToLower(filter)) {
 			continue
 		}
-		c, err := connect(ctx, r)
+		c, err := l.connectOATH(ctx, r)
 		if err == nil {
 			return c, nil
 		}
 		tried = append(tried, fmt.Sprintf("%q: %v", r, err))
 	}
-	ctx.Release()
+	l.release(ctx)
 	if len(tried) == 0 {
 		return nil, fmt.Errorf("pcsc: no smart card reader matches %q (readers: %q)", filter, readers)
 	}
 	return nil, fmt.Errorf("pcsc: no YubiKey OATH applet found (%s)", strings.Join(tried, "; "))
 }
 
-// connect opens reader, begins a transaction and checks that SELECT of
+// connectOATH opens reader, begins a transaction and checks that SELECT of
 // the OATH applet succeeds.
-func connect(ctx *scard.Context, reader string) (*Card, error) {
-	card, err := ctx.Connect(reader, scard.ShareShared, scard.ProtocolT1)
-	if err != nil {
+func (l *libpcsclite) connectOATH(ctx long, reader string) (*Card, error) {
+	var card long
+	var active dword
+	if err := l.check(l.connect(ctx, reader, scardShareShared, scardProtocolT1, &card, &active)); err != nil {
 		return nil, err
 	}
-	if err := card.BeginTransaction(); err != nil {
-		card.Disconnect(scard.LeaveCard)
+	if err := l.check(l.begin(card)); err != nil {
+		l.disconnect(card, scardLeaveCard)
 		return nil, err
 	}
-	c := &Card{Reader: reader, ctx: ctx, card: card}
+	c := &Card{Reader: reader, lib: l, ctx: ctx, card: card}
 	sel := append([]byte{0x00, ykoath.InsSelect, 0x04, 0x00, byte(len(ykoath.AID))}, ykoath.AID...)
-	resp, err := card.Transmit(sel)
+	resp, err := c.transmit(sel)
 	if err == nil && !hasSW(resp, ykoath.SWSuccess) {
 		err = fmt.Errorf("SELECT OATH: %v", ykoath.StatusError(sw(resp)))
 	}
 	if err != nil {
-		card.EndTransaction(scard.LeaveCard)
-		card.Disconnect(scard.LeaveCard)
+		l.end(card, scardLeaveCard)
+		l.disconnect(card, scardLeaveCard)
 		return nil, err
 	}
 	return c, nil
@@ -108,19 +143,34 @@ func hasSW(resp []byte, want uint16) bool { return len(resp) >= 2 && sw(resp) ==
 
 // Transmit sends one APDU and returns the response with its status word.
 func (c *Card) Transmit(apdu []byte) ([]byte, error) {
-	resp, err := c.card.Transmit(apdu)
+	resp, err := c.transmit(apdu)
 	if err != nil {
 		return nil, fmt.Errorf("pcsc: %s: %w", c.Reader, err)
 	}
 	return resp, nil
 }
 
+func (c *Card) transmit(apdu []byte) ([]byte, error) {
+	if len(apdu) == 0 {
+		return nil, errors.New("empty APDU")
+	}
+	if c.buf == nil {
+		c.buf = make([]byte, maxBufferSizeExtended)
+	}
+	n := dword(len(c.buf))
+	if err := c.lib.check(c.lib.transmit(c.card, &sendT1, apdu, dword(len(apdu)), nil, c.buf, &n)); err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), c.buf[:n]...), nil
+}
+
 // Close ends the transaction and resets the card, so that an applet
 // unlocked with a password does not stay unlocked for other programs.
 func (c *Card) Close() error {
-	err := c.card.EndTransaction(scard.LeaveCard)
-	err = errors.Join(err, c.card.Disconnect(scard.ResetCard))
-	err = errors.Join(err, c.ctx.Release())
+	err := c.lib.check(c.lib.end(c.card, scardLeaveCard))
+	err = errors.Join(err, c.lib.check(c.lib.disconnect(c.card, scardResetCard)))
+	err = errors.Join(err, c.lib.check(c.lib.release(c.ctx)))
+	clear(c.buf) // responses may hold codes
 	if err != nil {
 		return fmt.Errorf("pcsc: close %s: %w", c.Reader, err)
 	}
