@@ -1,11 +1,13 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"otpgate.dev/otpgate/internal/directory"
 	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/username"
@@ -187,4 +189,44 @@ func (a *Admin) oobInfo(ctx context.Context, t *store.Token) (*OOBInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// ErrNoDirectoryAddress is returned by DirectoryAddress for a directory
+// user whose entry holds no address for the channel.
+var ErrNoDirectoryAddress = errors.New("admin: no address in the directory")
+
+// DirectoryAddress is where an email or SMS token of directory user u
+// sends its codes when no address is given (seed 003's way): the mail
+// attribute for email; for SMS the mobile attribute, else the pager
+// attribute (an email-to-SMS alias, as AD's pager field holds), the first
+// of the two that the gateways of s can send to, else the first that is
+// set. The attributes' names are [ldap.attributes]'.
+func DirectoryAddress(u *directory.User, ch oob.Channel, s oob.Settings) (string, error) {
+	var cands [][2]string
+	switch ch {
+	case oob.Email:
+		cands = [][2]string{{"mail", u.Mail}}
+	case oob.SMS:
+		cands = [][2]string{{"mobile", u.Mobile}, {"pager", u.Pager}}
+	default:
+		return "", fmt.Errorf("admin: channel %q (accepted: email, sms)", ch)
+	}
+	first := ""
+	for _, c := range cands {
+		if c[1] == "" {
+			continue
+		}
+		if _, err := s.Route(ch, c[1]); err == nil {
+			return c[1], nil
+		}
+		first = cmp.Or(first, c[1])
+	}
+	if first == "" {
+		names := cands[0][0]
+		if len(cands) > 1 {
+			names += " or " + cands[1][0]
+		}
+		return "", fmt.Errorf("%w: %q has no %s attribute (the names of [ldap.attributes])", ErrNoDirectoryAddress, u.Canonical, names)
+	}
+	return first, nil
 }
