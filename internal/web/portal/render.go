@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"otpgate.dev/otpgate/internal/store"
 )
 
 //go:embed templates/*.html
@@ -140,13 +142,13 @@ func showMinute(t time.Time) string {
 }
 
 // frontendName says which door a login came through, for its user.
-func frontendName(actor string) string {
-	names := map[string]string{"radius": "VPN (RADIUS)", "openvpn": "VPN (OpenVPN)", "openvpn-mgmt": "VPN (OpenVPN)",
-		string(Frontend): "this portal", "http": "web API"}
+func frontendName(actor store.Actor) string {
+	names := map[store.Actor]string{store.ActorRADIUS: "VPN (RADIUS)", store.ActorOpenVPN: "VPN (OpenVPN)", "openvpn-mgmt": "VPN (OpenVPN)",
+		Frontend: "this portal", "http": "web API"}
 	if n, ok := names[actor]; ok {
 		return n
 	}
-	return actor
+	return string(actor)
 }
 
 // groups splits s into groups of four, as people copy a secret.
