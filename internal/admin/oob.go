@@ -230,3 +230,48 @@ func DirectoryAddress(u *directory.User, ch oob.Channel, s oob.Settings) (string
 	}
 	return first, nil
 }
+
+// ErrNoMailAddress is returned by InviteTarget for a user with neither an
+// email token nor a mail address in the directory.
+var ErrNoMailAddress = errors.New("admin: no mail address to send to")
+
+// InviteTarget is where an invitation to the portal for user is mailed:
+// the address of user's email token, else dirMail (the directory's mail
+// attribute, "" without one). It fails when the settings of UseOOB have no
+// SMTP relay to send it with, so that nothing is made that cannot be sent.
+func (a *Admin) InviteTarget(ctx context.Context, user, dirMail string) (oob.Target, error) {
+	tg := oob.Target{User: user, Channel: oob.Email, Address: dirMail}
+	toks, err := a.st.Tokens(ctx, user)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return tg, fmt.Errorf("admin: tokens of user %q: %w", user, err)
+	}
+	for _, t := range toks {
+		if t.Type == store.TokenType(oob.Email) {
+			if tg, err = oob.TargetOf(a.box, t); err != nil {
+				return tg, err
+			}
+			break
+		}
+	}
+	if tg.Address == "" {
+		return tg, fmt.Errorf("%w: %q has no email token and no mail attribute in the directory", ErrNoMailAddress, user)
+	}
+	if a.oob == nil {
+		return tg, errors.New("admin: this configuration sends no email")
+	}
+	if _, err := a.oob.Route(oob.Email, tg.Address); err != nil {
+		return tg, fmt.Errorf("admin: mail to %s: %w", oob.Mask(tg.Address), err)
+	}
+	return tg, nil
+}
+
+// SendInvite mails link, an invitation to the portal valid until expires,
+// to tg (from InviteTarget) with the settings of UseOOB. The link is in the
+// message only, never in the audit trail or an error.
+func (a *Admin) SendInvite(ctx context.Context, tg oob.Target, link string, expires time.Time) (oob.Sent, error) {
+	o, err := a.oobService()
+	if err != nil {
+		return oob.Sent{}, err
+	}
+	return o.SendInvite(ctx, tg, link, expires, a.actor)
+}

@@ -64,10 +64,11 @@ const (
 
 var sendResults = []string{string(SendOK), string(SendFailed), string(SendLimited), string(SendTooSoon), string(SendNoGateway)}
 
-// Audit actions: a code sent, a test message sent.
+// Audit actions: a code sent, a test message sent, an invitation sent.
 const (
-	ActionSend = store.ActionOOBSend
-	ActionTest = store.ActionOOBTest
+	ActionSend   = store.ActionOOBSend
+	ActionTest   = store.ActionOOBTest
+	ActionInvite = store.ActionOOBInvite
 )
 
 // Service sends and checks out-of-band codes. It is safe for concurrent use.
@@ -92,7 +93,7 @@ func New(st Store, box Box, s Settings, now func() time.Time) (*Service, error) 
 	}
 	svc := &Service{st: st, box: box, s: s, now: now, rand: rand.Reader,
 		sends: metrics.NewCounterVec("otpgate_oob_sends_total", "Out-of-band codes sent, by result.", "result", sendResults...)}
-	svc.texts = mustTexts(s.Email.Subject, s.Email.Body, s.SMSBody) // Validate parsed them
+	svc.texts = mustTexts(messageFields, s.Email.Subject, s.Email.Body, s.SMSBody) // Validate parsed them
 	var err error
 	if svc.mail, svc.gw, err = gateways(s); err != nil {
 		return nil, err
