@@ -54,7 +54,7 @@ Examples:
 `
 
 func init() {
-	register(&command{name: "invite", short: "print a one-time enrollment link for the portal", usage: inviteUsage, run: runInvite})
+	register(&command{name: "invite", short: "print or mail a one-time enrollment link for the portal", usage: inviteUsage, run: runInvite})
 }
 
 func runInvite(e *env, args []string) error {
