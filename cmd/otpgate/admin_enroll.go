@@ -35,7 +35,10 @@ Options:
                          or sms: codes sent by [oob] in otpgate.toml
     --address ADDR       email: the mail address; sms: a phone number
                          (+15551234567) or an email-to-SMS alias
-                         (5551234567@sms.example.net)
+                         (5551234567@sms.example.net). Default: the [ldap]
+                         directory's mail attribute for email; for sms its
+                         mobile, else its pager attribute (the first that
+                         [oob] has a gateway for)
     --digits N           6 (default) or 8
     --algorithm ALG      SHA1 (default), SHA256 or SHA512
     --period SECONDS     TOTP time step (default 30)
@@ -78,6 +81,7 @@ Examples:
     $ otpgate enroll carol --type hotp-prefixed --identifier UBHE12345678 --key-file carol.key
     $ otpgate enroll alice --replace        # alice lost her phone
     $ otpgate enroll dave --type email --address dave@example.org
+    $ otpgate enroll alice --type email     # to alice's mail in [ldap]
     $ otpgate enroll erin --type sms --address 5551234567@sms.example.net
     $ otpgate enroll --group vpn --dry-run
     $ otpgate enroll --group vpn --out /root/vpn-qr

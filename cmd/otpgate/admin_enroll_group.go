@@ -32,6 +32,8 @@ func (f *enrollFlags) checkGroup(users int) error {
 		return usagef("--key-file, --rfc4226-test-key, --identifier, --qr, --replace and --json are for one user; --group makes a random key each for those without a token")
 	case f.typ == string(store.Yubico) || f.typ == string(store.HOTPPrefixed):
 		return usagef("--group enrolls totp or hotp tokens; %s tokens need a key or identifier each", f.typ)
+	case store.TokenType(f.typ).OutOfBand():
+		return usagef("--group enrolls totp or hotp tokens; enroll an %s token for each user with otpgate enroll USER --type %s", f.typ, f.typ)
 	case f.out == "" && !f.dryRun:
 		return usagef("--group needs --out DIR for the QR codes (or --dry-run)")
 	}

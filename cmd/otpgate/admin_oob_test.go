@@ -44,7 +44,7 @@ func TestEnrollEmail(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--type", "email"}, 2, "needs --address"},
+		{[]string{"--type", "email"}, 1, "without --address takes the address from the [ldap] directory"},
 		{[]string{"--address", "bob@example.org"}, 2, "--address is for --type email or sms"},
 		{[]string{"--type", "email", "--address", "bob@example.org", "--key-file", "k"}, 2, "takes no key"},
 		{[]string{"--type", "email", "--address", "Bob <bob@example.org>"}, 1, "not a mail address"},

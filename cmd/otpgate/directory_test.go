@@ -225,7 +225,7 @@ func TestEnrollGroup(t *testing.T) {
 	if r := s.run(t, "enroll", "--group", "staff", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "mode 0700") {
 		t.Errorf("enroll --group into an open directory = %d, %q", r.code, r.stderr)
 	}
-	for _, args := range [][]string{{"--group", "vpn"}, {"alice", "--group", "vpn", "--dry-run"}, {"--group", "vpn", "--dry-run", "--key-file", "k"}, {"alice", "--dry-run"}} {
+	for _, args := range [][]string{{"--group", "vpn"}, {"alice", "--group", "vpn", "--dry-run"}, {"--group", "vpn", "--dry-run", "--key-file", "k"}, {"alice", "--dry-run"}, {"--group", "vpn", "--type", "email", "--dry-run"}} {
 		if r := s.run(t, append([]string{"enroll"}, args...)...); r.code != 2 {
 			t.Errorf("enroll %q = %d, %q; want a usage error", args, r.code, r.stderr)
 		}

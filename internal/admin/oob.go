@@ -1,11 +1,13 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"otpgate.dev/otpgate/internal/directory"
 	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/username"
@@ -187,4 +189,89 @@ func (a *Admin) oobInfo(ctx context.Context, t *store.Token) (*OOBInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// ErrNoDirectoryAddress is returned by DirectoryAddress for a directory
+// user whose entry holds no address for the channel.
+var ErrNoDirectoryAddress = errors.New("admin: no address in the directory")
+
+// DirectoryAddress is where an email or SMS token of directory user u
+// sends its codes when no address is given (seed 003's way): the mail
+// attribute for email; for SMS the mobile attribute, else the pager
+// attribute (an email-to-SMS alias, as AD's pager field holds), the first
+// of the two that the gateways of s can send to, else the first that is
+// set. The attributes' names are [ldap.attributes]'.
+func DirectoryAddress(u *directory.User, ch oob.Channel, s oob.Settings) (string, error) {
+	var cands [][2]string
+	switch ch {
+	case oob.Email:
+		cands = [][2]string{{"mail", u.Mail}}
+	case oob.SMS:
+		cands = [][2]string{{"mobile", u.Mobile}, {"pager", u.Pager}}
+	default:
+		return "", fmt.Errorf("admin: channel %q (accepted: email, sms)", ch)
+	}
+	first := ""
+	for _, c := range cands {
+		if c[1] == "" {
+			continue
+		}
+		if _, err := s.Route(ch, c[1]); err == nil {
+			return c[1], nil
+		}
+		first = cmp.Or(first, c[1])
+	}
+	if first == "" {
+		names := cands[0][0]
+		if len(cands) > 1 {
+			names += " or " + cands[1][0]
+		}
+		return "", fmt.Errorf("%w: %q has no %s attribute (the names of [ldap.attributes])", ErrNoDirectoryAddress, u.Canonical, names)
+	}
+	return first, nil
+}
+
+// ErrNoMailAddress is returned by InviteTarget for a user with neither an
+// email token nor a mail address in the directory.
+var ErrNoMailAddress = errors.New("admin: no mail address to send to")
+
+// InviteTarget is where an invitation to the portal for user is mailed:
+// the address of user's email token, else dirMail (the directory's mail
+// attribute, "" without one). It fails when the settings of UseOOB have no
+// SMTP relay to send it with, so that nothing is made that cannot be sent.
+func (a *Admin) InviteTarget(ctx context.Context, user, dirMail string) (oob.Target, error) {
+	tg := oob.Target{User: user, Channel: oob.Email, Address: dirMail}
+	toks, err := a.st.Tokens(ctx, user)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return tg, fmt.Errorf("admin: tokens of user %q: %w", user, err)
+	}
+	for _, t := range toks {
+		if t.Type == store.TokenType(oob.Email) {
+			if tg, err = oob.TargetOf(a.box, t); err != nil {
+				return tg, err
+			}
+			break
+		}
+	}
+	if tg.Address == "" {
+		return tg, fmt.Errorf("%w: %q has no email token and no mail attribute in the directory", ErrNoMailAddress, user)
+	}
+	if a.oob == nil {
+		return tg, errors.New("admin: this configuration sends no email")
+	}
+	if _, err := a.oob.Route(oob.Email, tg.Address); err != nil {
+		return tg, fmt.Errorf("admin: mail to %s: %w", oob.Mask(tg.Address), err)
+	}
+	return tg, nil
+}
+
+// SendInvite mails link, an invitation to the portal valid until expires,
+// to tg (from InviteTarget) with the settings of UseOOB. The link is in the
+// message only, never in the audit trail or an error.
+func (a *Admin) SendInvite(ctx context.Context, tg oob.Target, link string, expires time.Time) (oob.Sent, error) {
+	o, err := a.oobService()
+	if err != nil {
+		return oob.Sent{}, err
+	}
+	return o.SendInvite(ctx, tg, link, expires, a.actor)
 }

@@ -90,8 +90,13 @@ type PendingChallenge struct {
 // Response is the service's answer. Reason is for logs only: a client is
 // never told why it was refused.
 type Response struct {
-	Outcome   Outcome
-	User      string // the user the login is for (found from a challenge or a token identifier)
+	Outcome Outcome
+	User    string // the user the login is for (found from a challenge or a token identifier), as given
+	// Canonical is the name User's tokens are stored under: User, unless
+	// the [ldap] directory mapped the name as given (EXAMPLE\alice) onto
+	// another (alice). A front end that looks up the user's tokens or keeps
+	// a session for them uses this one.
+	Canonical string
 	Challenge *PendingChallenge
 	Reason    string
 }

@@ -92,7 +92,7 @@ func (s *Service) directoryAfter(ctx context.Context, req Request, given string,
 		}
 		if deny != "" {
 			s.audit(ctx, req, store.AuditEvent{Action: store.ActionLogin, User: resp.User, Result: store.ResultFail, Reason: deny})
-			return Response{Outcome: Reject, User: resp.User, Reason: deny}, nil
+			return Response{Outcome: Reject, User: resp.User, Canonical: resp.User, Reason: deny}, nil
 		}
 	}
 	if given != "" && given != req.User {

@@ -97,20 +97,23 @@ func TestDirectoryService(t *testing.T) {
 		name string
 		req  Request
 		want Outcome
-		user string
+		// user is the name as given, canonical the one tokens are
+		// stored under.
+		user, canonical string
 	}{
-		{"down-level name", Request{User: `EXAMPLE\Alice`, Style: Appended, Password: "alice-pw" + f.code(0)}, Accept, `EXAMPLE\Alice`},
-		{"principal name", Request{User: "alice@example.org", Style: Separate, Password: "alice-pw", Code: f.code(1)}, Accept, "alice@example.org"},
-		{"unknown domain", Request{User: `OTHER\alice`, Style: Appended, Password: "alice-pw" + f.code(-1)}, Reject, ""},
-		{"code only, outside the group", Request{User: "carol", Style: CodeOnly, Password: f.code(0)}, Reject, "carol"},
-		{"code only, locked", Request{User: "dave", Style: CodeOnly, Password: f.code(0)}, Reject, "dave"},
-		{"code only, not in the directory", Request{User: "zed", Style: CodeOnly, Password: f.code(0)}, Reject, "zed"},
+		{"down-level name", Request{User: `EXAMPLE\Alice`, Style: Appended, Password: "alice-pw" + f.code(0)}, Accept, `EXAMPLE\Alice`, "alice"},
+		{"principal name", Request{User: "alice@example.org", Style: Separate, Password: "alice-pw", Code: f.code(1)}, Accept, "alice@example.org", "alice"},
+		{"challenge", Request{User: "Alice@Example.org", Style: Challenge, Password: "alice-pw"}, ChallengeIssued, "Alice@Example.org", "alice"},
+		{"unknown domain", Request{User: `OTHER\alice`, Style: Appended, Password: "alice-pw" + f.code(-1)}, Reject, "", ""},
+		{"code only, outside the group", Request{User: "carol", Style: CodeOnly, Password: f.code(0)}, Reject, "carol", "carol"},
+		{"code only, locked", Request{User: "dave", Style: CodeOnly, Password: f.code(0)}, Reject, "dave", "dave"},
+		{"code only, not in the directory", Request{User: "zed", Style: CodeOnly, Password: f.code(0)}, Reject, "zed", "zed"},
 	}
 	for _, tc := range cases {
 		tc.req.Frontend = "test"
 		resp, err := f.svc.Authenticate(t.Context(), tc.req)
-		if err != nil || resp.Outcome != tc.want || resp.User != tc.user {
-			t.Errorf("%s: Authenticate = %+v, %v; want %v for %q", tc.name, resp, err, tc.want, tc.user)
+		if err != nil || resp.Outcome != tc.want || resp.User != tc.user || resp.Canonical != tc.canonical {
+			t.Errorf("%s: Authenticate = %+v, %v; want %v for %q, canonical %q", tc.name, resp, err, tc.want, tc.user, tc.canonical)
 		}
 	}
 	// carol's and dave's codes were not spent: the engine never saw them.

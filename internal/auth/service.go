@@ -147,6 +147,7 @@ func (s *Service) Authenticate(ctx context.Context, req Request) (Response, erro
 	}
 	resp, err := s.decide(ctx, req, deny)
 	if err == nil {
+		resp.Canonical = resp.User
 		resp, err = s.directoryAfter(ctx, req, given, resp)
 	}
 	if err != nil {

@@ -10,19 +10,19 @@ import (
 // The test message (otpgate test USER): it holds no code, so that a test
 // can be sent at any time and proves only that the gateway and the address
 // work.
-var testTexts = mustTexts("{vpn}: a test message",
+var testTexts = mustTexts(messageFields, "{vpn}: a test message",
 	"This is a test message from {vpn}: its login codes for {user} will be sent to this address.\n"+
 		"No login is waiting, and there is no code to enter.\n",
 	"{vpn}: a test message for {user}, with no code")
 
 // mustTexts parses templates known to be valid.
-func mustTexts(subject, body, sms string) texts {
+func mustTexts(fields []string, subject, body, sms string) texts {
 	var tx texts
 	for _, p := range []struct {
 		dst  **Template
 		text string
 	}{{&tx.subject, subject}, {&tx.body, body}, {&tx.sms, sms}} {
-		t, err := ParseTemplate(p.text, messageFields...)
+		t, err := ParseTemplate(p.text, fields...)
 		if err != nil {
 			panic(err)
 		}
@@ -46,6 +46,12 @@ func (svc *Service) SendTest(ctx context.Context, t Target, actor store.Actor) (
 			err = fmt.Errorf("%w: %w", ErrDelivery, err)
 		}
 	}
+	return svc.noCodeSent(ctx, ev, sent, route, err)
+}
+
+// noCodeSent audits and counts a message with no code (a test, an
+// invitation) that went to sent.To through route, or failed with err.
+func (svc *Service) noCodeSent(ctx context.Context, ev store.AuditEvent, sent Sent, route string, err error) (Sent, error) {
 	ev.Result, ev.Reason = SendOK, route+" to "+sent.To
 	switch {
 	case err != nil && route == "":

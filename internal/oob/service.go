@@ -64,10 +64,11 @@ const (
 
 var sendResults = []string{string(SendOK), string(SendFailed), string(SendLimited), string(SendTooSoon), string(SendNoGateway)}
 
-// Audit actions: a code sent, a test message sent.
+// Audit actions: a code sent, a test message sent, an invitation sent.
 const (
-	ActionSend = store.ActionOOBSend
-	ActionTest = store.ActionOOBTest
+	ActionSend   = store.ActionOOBSend
+	ActionTest   = store.ActionOOBTest
+	ActionInvite = store.ActionOOBInvite
 )
 
 // Service sends and checks out-of-band codes. It is safe for concurrent use.
@@ -92,7 +93,7 @@ func New(st Store, box Box, s Settings, now func() time.Time) (*Service, error) 
 	}
 	svc := &Service{st: st, box: box, s: s, now: now, rand: rand.Reader,
 		sends: metrics.NewCounterVec("otpgate_oob_sends_total", "Out-of-band codes sent, by result.", "result", sendResults...)}
-	svc.texts = mustTexts(s.Email.Subject, s.Email.Body, s.SMSBody) // Validate parsed them
+	svc.texts = mustTexts(messageFields, s.Email.Subject, s.Email.Body, s.SMSBody) // Validate parsed them
 	var err error
 	if svc.mail, svc.gw, err = gateways(s); err != nil {
 		return nil, err
@@ -187,16 +188,22 @@ func (svc *Service) Send(ctx context.Context, req SendRequest) (Sent, error) {
 }
 
 // route picks the gateway for t's address.
-func (svc *Service) route(t Target) (string, error) {
-	if _, err := ParseAddress(t.Channel, t.Address); err != nil {
+func (svc *Service) route(t Target) (string, error) { return svc.s.Route(t.Channel, t.Address) }
+
+// Route names the gateway that messages of channel ch to addr go through
+// with these settings (GatewaySMTP or GatewayHTTP), or says why there is
+// none (ErrNoGateway): a mail address or an email-to-SMS alias needs SMTP,
+// a phone number the HTTP gateway.
+func (s Settings) Route(ch Channel, addr string) (string, error) {
+	if _, err := ParseAddress(ch, addr); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNoGateway, err)
 	}
 	switch {
-	case isMail(t.Address) && svc.mail != nil:
+	case isMail(addr) && s.SMTP != nil:
 		return GatewaySMTP, nil
-	case !isMail(t.Address) && svc.gw != nil:
+	case !isMail(addr) && s.HTTP != nil:
 		return GatewayHTTP, nil
-	case isMail(t.Address):
+	case isMail(addr):
 		return "", fmt.Errorf("%w: mail addresses need [oob.smtp]", ErrNoGateway)
 	}
 	return "", fmt.Errorf("%w: phone numbers need [oob.sms.http]", ErrNoGateway)

@@ -149,8 +149,9 @@ const (
 	ActionResync      Action = "resync"
 	ActionTest        Action = "test" // an admin was shown a token's current code
 	ActionPruneAudit  Action = "prune-audit"
-	ActionOOBSend     Action = "oob-send" // an email or SMS code sent, or refused before it was (package oob)
-	ActionOOBTest     Action = "oob-test" // a test message with no code (otpgate test)
+	ActionOOBSend     Action = "oob-send"   // an email or SMS code sent, or refused before it was (package oob)
+	ActionOOBTest     Action = "oob-test"   // a test message with no code (otpgate test)
+	ActionOOBInvite   Action = "oob-invite" // an enrollment link mailed (otpgate invite --send); never the link
 )
 
 // Result is an AuditEvent's outcome.

@@ -100,7 +100,7 @@ func (p *Portal) acceptInvite(w http.ResponseWriter, r *http.Request) {
 				Error: "The user name or password is wrong, or the account is locked."})
 			return
 		}
-		user = resp.User
+		user = resp.Canonical
 	}
 	inv, err := p.cfg.Store.TakeWebInvite(r.Context(), hashID(c), p.cfg.Now())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user != "" && inv.User != user) {

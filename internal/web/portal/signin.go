@@ -58,12 +58,12 @@ func (p *Portal) signin(w http.ResponseWriter, r *http.Request) {
 			Error: "The user name or password is wrong, or the account is locked."})
 		return
 	}
-	stage, err := p.firstStage(r.Context(), resp.User)
+	stage, err := p.firstStage(r.Context(), resp.Canonical)
 	if err != nil {
 		p.storeFailed(w, r, "portal sign-in", err)
 		return
 	}
-	if err := p.begin(w, r, resp.User, stage, state{Challenge: resp.Challenge.ID}); err != nil {
+	if err := p.begin(w, r, resp.Canonical, stage, state{Challenge: resp.Challenge.ID}); err != nil {
 		p.storeFailed(w, r, "portal sign-in", err)
 		return
 	}
@@ -127,7 +127,7 @@ func (p *Portal) signinCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	decided(r, "accept")
-	if err := p.begin(w, r, resp.User, stageFull, state{}); err != nil {
+	if err := p.begin(w, r, resp.Canonical, stageFull, state{}); err != nil {
 		p.storeFailed(w, r, "portal sign-in", err)
 		return
 	}
