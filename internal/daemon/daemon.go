@@ -42,6 +42,7 @@ import (
 	"otpgate.dev/otpgate/internal/auditlog"
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/oob"
+	"otpgate.dev/otpgate/internal/openvpn/handoff"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 	"otpgate.dev/otpgate/internal/radius"
 	"otpgate.dev/otpgate/internal/site"
@@ -88,6 +89,11 @@ type Daemon struct {
 	httpLn  net.Listener
 	web     *web.Server
 	mgmt    *mgmt.Server
+	// hooks answer the OpenVPN script hooks on hookLn, with hookParams
+	// (a reload replaces them).
+	hooks      *handoff.Server
+	hookLn     net.Listener
+	hookParams atomic.Pointer[handoff.Params]
 
 	reloadMu                sync.Mutex
 	reloads, reloadFailures atomic.Uint64
@@ -119,6 +125,9 @@ func New(ctx context.Context, s *site.Site, opts Options) (_ *Daemon, err error)
 		return nil, err
 	}
 	if err := d.bindWeb(d.cfg); err != nil {
+		return nil, err
+	}
+	if err := d.bindHooks(d.cfg); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -264,9 +273,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.mgmt != nil {
 		wg.Go(func() { d.mgmt.Run(ctx) })
 	}
+	if d.hooks != nil {
+		wg.Go(func() { d.hooks.Serve(d.hookLn) })
+	}
 	wg.Go(func() { d.purge(ctx) })
 	d.log.Info("otpgate serve: ready", "db", site.Redact(d.site.DB), "key", d.keys.current().Fingerprint(), "radius", addrString(d.RADIUSAddr()),
-		"http", addrString(d.HTTPAddr()), "web", addrString(d.WebAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
+		"http", addrString(d.HTTPAddr()), "web", addrString(d.WebAddr()), "openvpn_management", d.cfg.OpenVPN.Management,
+		"openvpn_hook_socket", d.cfg.OpenVPN.HookSocket)
 
 	var err error
 	select {
@@ -296,6 +309,7 @@ func (d *Daemon) shutdown(hs *http.Server) {
 	if d.web != nil {
 		d.web.Shutdown(ctx)
 	}
+	d.closeHooks() // Serve waits for the hooks in flight
 }
 
 func (d *Daemon) close() {
@@ -308,6 +322,7 @@ func (d *Daemon) close() {
 	if d.web != nil {
 		d.web.Close()
 	}
+	d.closeHooks()
 	if d.st != nil { // the audit file's tee closes the store it wraps
 		if err := d.st.Close(); err != nil {
 			d.log.Warn("closing the store", "err", err)
@@ -415,6 +430,9 @@ func (d *Daemon) reload(cfg *config.Config) error {
 		d.rad.SetClients(clients)
 	}
 	d.retention.Store(int64(cfg.Log.AuditRetention.Duration))
+	if d.hooks != nil {
+		d.hookParams.Store(hookParams(d.site.DB, cfg))
+	}
 	d.cfg = cfg
 	return nil
 }
