@@ -106,7 +106,7 @@ func runOpenVPN(e *env, args []string) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	svc := &hookService{e: e, socket: hookSocket(env), log: log,
 		cfg: serviceConfig{store: flags, primary: env["otpgatePrimary"],
-			auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}},
+			auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}, oneShot: true},
 		params: handoff.Params{DB: st.DB, Primary: env["otpgatePrimary"], ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}}
 	defer svc.Close()
 	h, err := openvpn.NewHook(cfg, svc, log)

@@ -16,6 +16,8 @@ type serviceConfig struct {
 	store   storeFlags // db "" is the configuration's or the data directory's
 	primary string     // "none" (default), "htpasswd:/path" or "pam:service"
 	auth    auth.Config
+	// oneShot opens the store for one login (site.Site.OpenOneShot).
+	oneShot bool
 }
 
 // openService opens the existing site and returns the login service and a
@@ -25,7 +27,7 @@ func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, f
 	if err != nil {
 		return nil, nil, err
 	}
-	s, h, err := c.store.open(e, site.MustExist)
+	s, h, err := c.openSite(e)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,4 +50,19 @@ func openOOB(e *env, s *site.Site, h *site.Handle) (auth.OutOfBand, error) {
 		return nil, nil
 	}
 	return oob.New(oob.Join(h.Store, codes), h.Box, set, e.now)
+}
+
+func (c serviceConfig) openSite(e *env) (*site.Site, *site.Handle, error) {
+	if !c.oneShot {
+		return c.store.open(e, site.MustExist)
+	}
+	s, err := c.store.find(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := s.OpenOneShot(context.Background())
+	if err != nil {
+		return nil, nil, siteHint(err)
+	}
+	return s, h, nil
 }
