@@ -14,6 +14,10 @@ go build -o "$dir/engine" ./bench/engine
 go build -o "$dir/sqlitewrite" ./bench/sqlitewrite
 "$dir/engine" -tokens "$tokens" -db "$dir/e.db" -duration 1s >/dev/null
 cp "$dir/e.db" "$dir/c.db"
-engine=$("$dir/engine" -tokens "$tokens" -db "$dir/e.db" -reuse -duration "$duration" | tee /dev/stderr | sed -n "s/^\([0-9.]*\) verifications\/s.*/\1/p")
-ceiling=$("$dir/sqlitewrite" -db "$dir/c.db" -lookup -n 200000 | tee /dev/stderr | sed -n 's/.*: \([0-9.]*\)\/s,.*/\1/p')
+out=$("$dir/engine" -tokens "$tokens" -db "$dir/e.db" -reuse -duration "$duration")
+echo "$out"
+engine=$(echo "$out" | sed -n "s/^\([0-9.]*\) verifications\/s.*/\1/p")
+out=$("$dir/sqlitewrite" -db "$dir/c.db" -lookup -n 200000)
+echo "$out"
+ceiling=$(echo "$out" | sed -n 's/.*: \([0-9.]*\)\/s,.*/\1/p')
 echo "engine ${engine}/s, ceiling ${ceiling}/s, engine/ceiling $(awk "BEGIN {printf \"%.2f\", $engine / $ceiling}")"
