@@ -31,7 +31,9 @@ import (
 	"syscall"
 	"time"
 
+	"otpgate.dev/otpgate/bench/internal/seed"
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/store/sqlite"
@@ -91,7 +93,8 @@ func run(c config) error {
 	}
 	if !c.reuse {
 		start := time.Now()
-		if err := bulkEnroll(ctx, c.db, box, c); err != nil {
+		t := seed.Tokens{N: c.tokens, Type: c.typ, Name: userName, Key: func(i int) []byte { return seedKey(i, enroll.OATHSecretSize) }}
+		if err := seed.Enroll(ctx, c.db, box, t); err != nil {
 			return err
 		}
 		fmt.Printf("enrolled %d %s tokens in %v\n", c.tokens, c.typ, time.Since(start).Round(time.Millisecond))

@@ -5,9 +5,14 @@
 // group commit runs them. It works on a copy of a database made by
 // bench/engine, so a schema or pragma change can be tried in seconds.
 //
+// With -lookup it also reads the user's tokens before each update, on the
+// same connection in the same transaction: a login's lookup, CAS and audit
+// on one connection, the ceiling SQLite allows that bench/engine is
+// compared with (issue 20; ceiling.sh runs both on one database).
+//
 // Usage:
 //
-//	cp engine.db /tmp/w.db && go run ./bench/sqlitewrite -db /tmp/w.db [-batch 1024] [-n 100000] [-audit=false] [-update=false] [-secure-delete=false] [-cache KiB] [-table tokens]
+//	cp engine.db /tmp/w.db && go run ./bench/sqlitewrite -db /tmp/w.db [-batch 1024] [-n 100000] [-audit=false] [-update=false] [-secure-delete=false] [-cache KiB] [-table tokens] [-lookup]
 //
 // It prints successes per second and microseconds per success. It changes
 // the database it is given: use a copy.
@@ -35,6 +40,7 @@ type config struct {
 	cacheKiB      int
 	audit, update bool
 	secureDelete  bool
+	lookup        bool
 }
 
 func main() {
@@ -47,6 +53,7 @@ func main() {
 	flag.BoolVar(&c.audit, "audit", true, "insert an audit row per success")
 	flag.BoolVar(&c.update, "update", true, "run the conditional UPDATE per success")
 	flag.BoolVar(&c.secureDelete, "secure-delete", true, "PRAGMA secure_delete, as the store's writer runs")
+	flag.BoolVar(&c.lookup, "lookup", false, "read the user's tokens (sqlstore.SelectTokensByUser) before each update")
 	flag.Parse()
 	if c.db == "" || c.batch < 1 || c.n < 1 || c.cacheKiB < 1 {
 		fmt.Fprintln(os.Stderr, "sqlitewrite: error: -db is required; -batch, -n and -cache must be at least 1")
@@ -80,6 +87,14 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
+	users, err := owners(ctx, conn, c.lookup)
+	if err != nil {
+		return err
+	}
+	sel, err := conn.PrepareContext(ctx, sqlstore.SelectTokensByUser)
+	if err != nil {
+		return err
+	}
 	upd, err := conn.PrepareContext(ctx, "UPDATE "+c.table+` SET next_counter = $2, drift = $3, failures = 0,
 		last_check = $4, last_success = $4 WHERE id = $1 AND next_counter < $2`)
 	if err != nil {
@@ -99,6 +114,11 @@ func run(c config) error {
 			id := ids[rand.IntN(len(ids))]
 			next[id]++
 			now := time.Now().UnixNano()
+			if c.lookup {
+				if err := lookup(ctx, sel, users[id]); err != nil {
+					return err
+				}
+			}
 			if c.update {
 				res, err := upd.ExecContext(ctx, id, next[id], 0, now)
 				if err != nil {
@@ -120,8 +140,8 @@ func run(c config) error {
 		done += c.batch
 	}
 	el := time.Since(start)
-	fmt.Printf("%d tokens, batch %d, update %v, audit %v: %d successes in %v: %.0f/s, %.1f µs each\n",
-		len(ids), c.batch, c.update, c.audit, done, el.Round(time.Millisecond),
+	fmt.Printf("%d tokens, batch %d, lookup %v, update %v, audit %v: %d successes in %v: %.0f/s, %.1f µs each\n",
+		len(ids), c.batch, c.lookup, c.update, c.audit, done, el.Round(time.Millisecond),
 		float64(done)/el.Seconds(), float64(el.Microseconds())/float64(done))
 	return nil
 }
@@ -151,4 +171,54 @@ func counters(ctx context.Context, conn *sql.Conn, table string) (map[string]int
 		return nil, nil, errors.New("the database has no tokens")
 	}
 	return next, ids, nil
+}
+
+// owners maps each token to its user, when the run looks tokens up.
+func owners(ctx context.Context, conn *sql.Conn, lookup bool) (map[string]string, error) {
+	m := map[string]string{}
+	if !lookup {
+		return m, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT id, user_name FROM tokens")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, user string
+		if err := rows.Scan(&id, &user); err != nil {
+			return nil, err
+		}
+		m[id] = user
+	}
+	return m, rows.Err()
+}
+
+// lookup reads every column of the user's tokens, as the store's reader
+// does before a verification.
+func lookup(ctx context.Context, sel *sql.Stmt, user string) error {
+	rows, err := sel.QueryContext(ctx, user)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	for i := range vals {
+		vals[i] = new(sql.RawBytes)
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(vals...); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("user %q has no token", user)
+	}
+	return rows.Err()
 }

@@ -6,6 +6,8 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/openvpn"
+	"otpgate.dev/otpgate/internal/openvpn/handoff"
+	"otpgate.dev/otpgate/internal/primary"
 )
 
 const openvpnUsage = `Usage:
@@ -96,14 +98,22 @@ func runOpenVPN(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	svc, closeStore, err := openService(ctx, e, serviceConfig{store: storeFlags{db: cfg.TokenDBPath}, primary: env["otpgatePrimary"],
-		auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}})
+	if _, err := primary.ParseSpec(env["otpgatePrimary"]); err != nil {
+		return err
+	}
+	flags := storeFlags{db: cfg.TokenDBPath}
+	st, err := flags.find(e)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	h, err := openvpn.NewHook(cfg, svc, slog.New(slog.NewTextHandler(e.stderr, nil)))
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	svc := &hookService{e: e, socket: hookSocket(env), log: log,
+		cfg: serviceConfig{store: flags, primary: env["otpgatePrimary"],
+			auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}, oneShot: true},
+		params: handoff.Params{DB: st.DB, Primary: env["otpgatePrimary"], ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}}
+	defer svc.Close()
+	h, err := openvpn.NewHook(cfg, svc, log)
 	if err != nil {
 		return err
 	}
@@ -111,4 +121,12 @@ func runOpenVPN(e *env, args []string) error {
 		return exitStatus(code)
 	}
 	return nil
+}
+
+// hookSocket is where the hook looks for otpgate serve.
+func hookSocket(env openvpn.Env) string {
+	if p := env[openvpn.EnvHookSocket]; p != "" {
+		return p
+	}
+	return openvpn.DefaultHookSocket
 }

@@ -18,13 +18,15 @@ type serviceConfig struct {
 	// "ldap" (the configuration file's [ldap]).
 	primary string
 	auth    auth.Config
+	// oneShot opens the store for one login (site.Site.OpenOneShot).
+	oneShot bool
 }
 
 // openService opens the existing site, and its directory when the
 // configuration has an [ldap] table, and returns the login service and a
 // function that closes them.
 func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, func() error, error) {
-	s, h, err := c.store.open(e, site.MustExist)
+	s, h, err := c.openSite(e)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -63,4 +65,19 @@ func openOOB(e *env, s *site.Site, h *site.Handle) (auth.OutOfBand, error) {
 		return nil, nil
 	}
 	return oob.New(oob.Join(h.Store, codes), h.Box, set, e.now)
+}
+
+func (c serviceConfig) openSite(e *env) (*site.Site, *site.Handle, error) {
+	if !c.oneShot {
+		return c.store.open(e, site.MustExist)
+	}
+	s, err := c.store.find(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := s.OpenOneShot(context.Background())
+	if err != nil {
+		return nil, nil, siteHint(err)
+	}
+	return s, h, nil
 }

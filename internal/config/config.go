@@ -125,8 +125,9 @@ type RADIUSClient struct {
 	UnauthenticatedBurst int     `toml:"unauthenticated_burst"`
 }
 
-// OpenVPN is the management-interface mode: the daemon connects to an
-// OpenVPN server started with --management-client-auth.
+// OpenVPN is the management-interface mode, where the daemon connects to an
+// OpenVPN server started with --management-client-auth, and the script
+// hooks' socket.
 type OpenVPN struct {
 	// Management is the interface's address: a unix socket path or
 	// host:port; empty disables the mode.
@@ -139,6 +140,12 @@ type OpenVPN struct {
 	// durations take what the hooks' setenv knobs take: "12h" or "43200".
 	TokenKeyFile  string           `toml:"token_key_file"`
 	TokenLifetime openvpn.Duration `toml:"token_lifetime"`
+	// HookSocket is where the script hooks hand their logins to this
+	// daemon (package openvpn/handoff); empty turns it off. The socket is
+	// mode 0660 in HookSocketGroup (a name or id; empty keeps the
+	// daemon's), which must be the OpenVPN user's.
+	HookSocket      string `toml:"hook_socket"`
+	HookSocketGroup string `toml:"hook_socket_group"`
 }
 
 // Duration is a time.Duration written as in Go ("90s", "15m", "1h30m").

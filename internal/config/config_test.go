@@ -136,6 +136,8 @@ func TestParseErrors(t *testing.T) {
 		{"openvpn style", "[openvpn]\nmanagement = \"/s\"\nstyle = \"sms\"\n", "openvpn.style"},
 		{"relative key file", "key_file = \"master.key\"\n", "not an absolute path"},
 		{"openvpn orphan", "[openvpn]\ntoken_key_file = \"/k\"\n", "management is not"},
+		{"relative hook socket", "[openvpn]\nhook_socket = \"hook.sock\"\n", "openvpn.hook_socket: \"hook.sock\" is not an absolute path"},
+		{"hook group orphan", "[openvpn]\nhook_socket_group = \"nogroup\"\n", "hook_socket is not"},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.in))

@@ -177,5 +177,11 @@ func (c *Config) checkOpenVPN() error {
 	if o.Management == "" && (o.PasswordFile != "" || o.TokenKeyFile != "") {
 		return errors.New("openvpn: password_file or token_key_file is set but management is not")
 	}
+	if o.HookSocket != "" && !filepath.IsAbs(o.HookSocket) {
+		return fmt.Errorf("openvpn.hook_socket: %q is not an absolute path", o.HookSocket)
+	}
+	if o.HookSocket == "" && o.HookSocketGroup != "" {
+		return errors.New("openvpn: hook_socket_group is set but hook_socket is not")
+	}
 	return nil
 }

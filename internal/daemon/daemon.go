@@ -45,6 +45,7 @@ import (
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/directory"
 	"otpgate.dev/otpgate/internal/oob"
+	"otpgate.dev/otpgate/internal/openvpn/handoff"
 	"otpgate.dev/otpgate/internal/openvpn/mgmt"
 	"otpgate.dev/otpgate/internal/radius"
 	"otpgate.dev/otpgate/internal/site"
@@ -96,6 +97,11 @@ type Daemon struct {
 	web     *web.Server
 	portal  *portal.Portal // nil unless [portal] is enabled
 	mgmt    *mgmt.Server
+	// hooks answer the OpenVPN script hooks on hookLn, with hookParams
+	// (a reload replaces them).
+	hooks      *handoff.Server
+	hookLn     net.Listener
+	hookParams atomic.Pointer[handoff.Params]
 
 	reloadMu                sync.Mutex
 	reloads, reloadFailures atomic.Uint64
@@ -127,6 +133,9 @@ func New(ctx context.Context, s *site.Site, opts Options) (_ *Daemon, err error)
 		return nil, err
 	}
 	if err := d.bindWeb(d.cfg); err != nil {
+		return nil, err
+	}
+	if err := d.bindHooks(d.cfg); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -282,10 +291,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.mgmt != nil {
 		wg.Go(func() { d.mgmt.Run(ctx) })
 	}
+	if d.hooks != nil {
+		wg.Go(func() { d.hooks.Serve(d.hookLn) })
+	}
 	wg.Go(func() { d.purge(ctx) })
 	bi := buildinfo.Get()
 	d.log.Info("otpgate serve: ready", "version", bi.Version, "revision", bi.Revision, "go", bi.GoVersion, "db", site.Redact(d.site.DB), "key", d.keys.current().Fingerprint(), "radius", addrString(d.RADIUSAddr()),
-		"http", addrString(d.HTTPAddr()), "web", addrString(d.WebAddr()), "openvpn_management", d.cfg.OpenVPN.Management)
+		"http", addrString(d.HTTPAddr()), "web", addrString(d.WebAddr()), "openvpn_management", d.cfg.OpenVPN.Management,
+		"openvpn_hook_socket", d.cfg.OpenVPN.HookSocket)
 
 	var err error
 	select {
@@ -315,6 +328,7 @@ func (d *Daemon) shutdown(hs *http.Server) {
 	if d.web != nil {
 		d.web.Shutdown(ctx)
 	}
+	d.closeHooks() // Serve waits for the hooks in flight
 }
 
 func (d *Daemon) close() {
@@ -328,6 +342,7 @@ func (d *Daemon) close() {
 		d.web.Close()
 	}
 	closeDirectory(d.dir.Swap(nil))
+	d.closeHooks()
 	if d.st != nil { // the audit file's tee closes the store it wraps
 		if err := d.st.Close(); err != nil {
 			d.log.Warn("closing the store", "err", err)
@@ -437,6 +452,9 @@ func (d *Daemon) reload(cfg *config.Config) error {
 		d.rad.SetClients(clients)
 	}
 	d.retention.Store(int64(cfg.Log.AuditRetention.Duration))
+	if d.hooks != nil {
+		d.hookParams.Store(hookParams(d.site.DB, cfg))
+	}
 	d.cfg = cfg
 	return nil
 }

@@ -35,7 +35,12 @@ const (
 	EnvStyle            = "otpgateStyle"             // crtext, crv1, static, append or code
 	EnvTokenKey         = "otpgateAuthTokenKey"      // key file of otpgate's auth tokens
 	EnvTokenLifetime    = "otpgateAuthTokenLifetime" // seconds or a duration, default 12h
+	EnvHookSocket       = "otpgateHookSocket"        // otpgate serve's openvpn.hook_socket, default DefaultHookSocket
 )
+
+// DefaultHookSocket is where the hooks look for `otpgate serve`
+// (openvpn.hook_socket in its configuration) before opening the store.
+const DefaultHookSocket = "/run/otpgate/openvpn.sock"
 
 // Exit codes of --auth-user-pass-verify (ssl_verify.c verify_user_pass_script).
 // Any code but 0 and 2 is a failure.

@@ -53,14 +53,21 @@ func (h *Handle) Close() error { return h.Store.Close() }
 // secret of the store ([CheckKey]), so that a site whose key belongs to
 // another store fails here rather than at every login.
 func (s *Site) Open(ctx context.Context, m Mode) (*Handle, error) {
-	return s.open(ctx, m, false)
+	return s.open(ctx, m, false, sqlite.Options{})
+}
+
+// OpenOneShot is Open with MustExist for a process that does one login and
+// exits (an OpenVPN script hook): a SQLite store is opened with
+// sqlite.Options.OneShot.
+func (s *Site) OpenOneShot(ctx context.Context) (*Handle, error) {
+	return s.open(ctx, MustExist, false, sqlite.Options{OneShot: true})
 }
 
 // Check opens what Open with MayCreate would, creating nothing: the store
 // when it exists (migrating it as Open would), its master key, a sealed
 // secret. It returns what Open would create, for the caller to say.
 func (s *Site) Check(ctx context.Context) ([]string, error) {
-	h, err := s.open(ctx, MayCreate, true)
+	h, err := s.open(ctx, MayCreate, true, sqlite.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +77,7 @@ func (s *Site) Check(ctx context.Context) ([]string, error) {
 	return h.Created, err
 }
 
-func (s *Site) open(ctx context.Context, m Mode, dry bool) (*Handle, error) {
+func (s *Site) open(ctx context.Context, m Mode, dry bool, o sqlite.Options) (*Handle, error) {
 	h := &Handle{}
 	if err := s.checkFile(m, h); err != nil {
 		return nil, err
@@ -78,7 +85,7 @@ func (s *Site) open(ctx context.Context, m Mode, dry bool) (*Handle, error) {
 	if dry && len(h.Created) > 0 {
 		return h, s.checkKeyFile(h)
 	}
-	st, err := OpenStore(ctx, s.DB)
+	st, err := openStore(ctx, s.DB, o)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +149,10 @@ func (s *Site) checkFile(m Mode, h *Handle) error {
 // Commands use [Site.Open]. A nil store comes only with an error, never a
 // typed nil.
 func OpenStore(ctx context.Context, db string) (store.Store, error) {
+	return openStore(ctx, db, sqlite.Options{})
+}
+
+func openStore(ctx context.Context, db string, o sqlite.Options) (store.Store, error) {
 	if IsURL(db) {
 		st, err := pgstore.Open(ctx, db)
 		if err != nil {
@@ -149,7 +160,7 @@ func OpenStore(ctx context.Context, db string) (store.Store, error) {
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, db)
+	st, err := sqlite.OpenWith(ctx, db, o)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(childEnv); path != "" {
 		os.Exit(child(path))
 	}
+	if path := os.Getenv(streamEnv); path != "" {
+		os.Exit(stream(path, os.Getenv(oneShotEnv) == "true"))
+	}
 	os.Exit(m.Run())
 }
 

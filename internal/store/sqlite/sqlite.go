@@ -47,6 +47,12 @@ const walCheckpointPages = 10000
 // busyTimeoutMS is how long a write waits for another process's lock.
 const busyTimeoutMS = 10000
 
+// oneShotCheckpointPages is the WAL size that triggers a checkpoint in a
+// one-shot process: each one reads the whole WAL when it opens the
+// database (the WAL index is rebuilt by the first connection), so the WAL
+// stays small.
+const oneShotCheckpointPages = 256
+
 // Store is a store.Store in a SQLite file. Its methods are safe for
 // concurrent use. Close it to stop the committer and release the file.
 type Store struct {
@@ -56,6 +62,7 @@ type Store struct {
 	reads map[string]*sql.Stmt
 	hot   *readers // the reads of a verification
 	c     *committer
+	once  bool // OneShot
 
 	closeOnce sync.Once
 	closeErr  error
@@ -66,6 +73,24 @@ var _ store.Store = (*Store)(nil)
 // Open opens the database at path, creating it (and its directory, mode
 // 0700) when missing, and migrates it to the schema this binary knows.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// Options tune a store for its process.
+type Options struct {
+	// OneShot is for a process that opens the store for one login and
+	// exits (an OpenVPN script hook): one reading connection instead of a
+	// pool, opened read-only (SQLITE_OPEN_READONLY) and closed last, so
+	// that Close leaves the WAL as it is rather than checkpointing it and
+	// deleting it, which cost three of a login's five fsyncs; a small WAL,
+	// which the next process reads whole on open; no PRAGMA optimize. A
+	// success is as durable as ever: its commit is fsynced before it
+	// returns. Long-running processes leave it false.
+	OneShot bool
+}
+
+// OpenWith is Open for the process o describes.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("sqlite: open %q: a database file path is required", path)
 	}
@@ -74,7 +99,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
 	for {
-		s := &Store{path: path}
+		s := &Store{path: path, once: o.OneShot}
 		err := s.open(ctx)
 		if err == nil {
 			return s, nil
@@ -103,7 +128,7 @@ func isBusy(err error) bool {
 
 func (s *Store) open(ctx context.Context) error {
 	var err error
-	if s.wdb, err = openDB(s.path, 1, false); err != nil {
+	if s.wdb, err = s.openDB(1, false); err != nil {
 		return err
 	}
 	conn, err := s.wdb.Conn(ctx)
@@ -115,7 +140,10 @@ func (s *Store) open(ctx context.Context) error {
 		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
 	}
 	readers := max(4, 2*runtime.GOMAXPROCS(0))
-	if s.rdb, err = openDB(s.path, readers, true); err != nil {
+	if s.once {
+		readers = 1
+	}
+	if s.rdb, err = s.openDB(readers, true); err != nil {
 		conn.Close()
 		return err
 	}
@@ -123,7 +151,7 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
 	}
-	if s.hot, err = openReaders(ctx, s.path); err != nil {
+	if s.hot, err = s.openReaders(ctx); err != nil {
 		conn.Close()
 		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
 	}
@@ -145,19 +173,26 @@ func createFile(path string) error {
 	return f.Close()
 }
 
-func openReaders(ctx context.Context, path string) (*readers, error) {
+func (s *Store) openReaders(ctx context.Context) (*readers, error) {
 	n := hotReaders()
-	db, err := openDB(path, n, true)
+	if s.once {
+		n = 1
+	}
+	db, err := s.openDB(n, true)
 	if err != nil {
 		return nil, err
 	}
 	return newReaders(ctx, db, n, hotQueries)
 }
 
-func openDB(path string, conns int, readOnly bool) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, readOnly))
+func (s *Store) openDB(conns int, readOnly bool) (*sql.DB, error) {
+	d := dsn(s.path, readOnly)
+	if s.once {
+		d = oneShotDSN(d, readOnly)
+	}
+	db, err := sql.Open("sqlite", d)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %q: %w", s.path, err)
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
@@ -197,6 +232,17 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
 }
 
+// oneShotDSN is d for a one-shot process: a small WAL, and readers opened
+// read-only, which never checkpoint on close
+// (sqlite.org/c3ref/close.html, sqlite.org/wal.html#readonly).
+func oneShotDSN(d string, readOnly bool) string {
+	d += "&" + url.Values{"_pragma": {fmt.Sprintf("wal_autocheckpoint(%d)", oneShotCheckpointPages)}}.Encode()
+	if readOnly {
+		d += "&mode=ro"
+	}
+	return d
+}
+
 func prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
 	m := make(map[string]*sql.Stmt, len(queries))
 	for _, q := range queries {
@@ -223,8 +269,11 @@ func (s *Store) close() error {
 		st.Close()
 	}
 	// Keeps the query planner's statistics current, as SQLite advises
-	// before closing a connection that wrote.
-	w.conn.ExecContext(context.Background(), "PRAGMA optimize")
+	// before closing a connection that wrote; a one-shot process would
+	// pay a write for one login's statistics.
+	if !s.once {
+		w.conn.ExecContext(context.Background(), "PRAGMA optimize")
+	}
 	err := errors.Join(w.conn.Close(), s.closeDBs())
 	if err != nil {
 		return fmt.Errorf("sqlite: close %q: %w", s.path, err)
@@ -232,8 +281,13 @@ func (s *Store) close() error {
 	return nil
 }
 
+// closeDBs closes the pools. A one-shot store closes its writer first:
+// the read-only connections closed after it leave the WAL alone.
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.once && s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
 	if s.hot != nil {
 		errs = append(errs, s.hot.close())
 	}
@@ -243,7 +297,7 @@ func (s *Store) closeDBs() error {
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
 	}
-	if s.wdb != nil {
+	if !s.once && s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
 	}
 	return errors.Join(errs...)
