@@ -50,6 +50,7 @@ func Start(t *testing.T) {
 	}
 	os.Remove(pcscdSocket)
 	os.Remove(pcscdPID)
+	waitPortFree(t)
 	cmd := exec.Command("pcscd", "-f")
 	var logs testpeer.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -85,6 +86,27 @@ func stop(t *testing.T, cmd *exec.Cmd, waited <-chan error, logs *testpeer.Buffe
 	}
 	if t.Failed() {
 		t.Logf("pcscd output:\n%s", logs.String())
+	}
+}
+
+// waitPortFree waits until nothing holds the vpcd port: a pcscd that a test
+// of another package stopped a moment ago may not have let it go yet, and
+// pcscd's vpcd driver then fails with "Address already in use" and shows no
+// reader.
+func waitPortFree(t *testing.T) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(vpcd.DefaultAddr)
+	deadline := time.Now().Add(stepDeadline)
+	for {
+		l, err := net.Listen("tcp", ":"+port)
+		if err == nil {
+			l.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the vpcd port %s is still taken after %v: %v", port, stepDeadline, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
