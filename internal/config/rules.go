@@ -120,6 +120,13 @@ func (r Rule) build(dict *raddict.Dictionary) (policy.Rule, error) {
 	if pr.Reply, err = replyPairs(dict, r.Reply); err != nil {
 		return pr, err
 	}
+	if len(r.Frontend) == 0 || slices.Contains(r.Frontend, "openvpn") {
+		// The netmask comes from the OpenVPN server at run time; any one
+		// lets the routes be checked now.
+		if _, _, err := policy.OpenVPN(pr.Reply, "255.255.255.0"); err != nil {
+			return pr, fmt.Errorf("reply: %w (or limit the rule to frontend = [\"radius\"])", err)
+		}
+	}
 	return pr, nil
 }
 

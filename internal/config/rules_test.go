@@ -119,6 +119,7 @@ func TestRulesRefused(t *testing.T) {
 		{"[[policy.forward]]\nname = \"rsa\"\nservers = [\"10.0.0.5:1812\"]\nsecret_file = \"/s\"\nsend = \"all\"\n", `send "all" is not password or code`},
 		{"[[policy.forward]]\nservers = [\"10.0.0.5:1812\"]\n", "policy.forward #1: the name is empty"},
 		{"[[policy.rule]]\nname = \"a\"\nbogus = 1\n", `unknown key "policy.rule.bogus"`},
+		{"[[policy.rule]]\nname = \"a\"\nreply = { Framed-Route = \"10.0.0.0 255.0.0.0\" }\n", `reply: policy: Framed-Route = "10.0.0.0 255.0.0.0" for OpenVPN: not "NETWORK/BITS`},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(head + tt.text))
@@ -131,6 +132,13 @@ func TestRulesRefused(t *testing.T) {
 // TestRulesNoFactor: with no primary password, a rule that asks for no
 // code would let a user name alone in, except over OpenVPN, where the
 // client certificate is the factor.
+func TestRulesRADIUSOnlyRoute(t *testing.T) {
+	const text = "[[policy.rule]]\nname = \"a\"\nfrontend = [\"radius\"]\nreply = { Framed-Route = \"10.0.0.0 255.0.0.0\" }\n"
+	if _, err := Parse([]byte(text)); err != nil {
+		t.Errorf("a route only RADIUS NASes read: %v", err)
+	}
+}
+
 func TestRulesNoFactor(t *testing.T) {
 	for _, c := range []struct {
 		text string
