@@ -45,6 +45,15 @@ type Forward struct {
 	// "password" (default), the field as the user typed it, or "code", the
 	// code alone after otpgate has checked the primary password.
 	Send string `toml:"send"`
+	// RequireMessageAuthenticator (default true) refuses answers without
+	// one; false is for servers without the BlastRADIUS fixes.
+	RequireMessageAuthenticator *bool `toml:"require_message_authenticator"`
+}
+
+// RequiresMessageAuthenticator is require_message_authenticator with its
+// default.
+func (f Forward) RequiresMessageAuthenticator() bool {
+	return f.RequireMessageAuthenticator == nil || *f.RequireMessageAuthenticator
 }
 
 // frontends are the values policy.rule.frontend accepts.

@@ -83,6 +83,9 @@ func TestRulesExample(t *testing.T) {
 	if staff.NASNames[0] != "ocserv" || staff.NASAddrs[0] != netip.MustParsePrefix("192.0.2.0/24") || staff.Hours == nil || staff.Hours.Zone.String() != "Europe/Berlin" {
 		t.Errorf("staff rule = %+v", staff)
 	}
+	if !c.Policy.Forward[0].RequiresMessageAuthenticator() {
+		t.Error("require_message_authenticator defaults to false; want true")
+	}
 	p, err := policy.New(rules, policy.Union())
 	if err != nil {
 		t.Fatal(err)
