@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // Defaults of [Generate]. Ten digits are 33 bits: online, each guess costs
@@ -36,28 +38,17 @@ const (
 	MaxDigits = 20
 )
 
-// Code is a stored recovery code.
-type Code struct {
-	ID      string // random, the row's key
-	User    string
-	Hash    string // PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$hash
-	Digits  int    // the code's length, which the login service splits an appended password at
-	Created time.Time
-	Used    time.Time // zero while unused
-}
-
 // Store is what Verify needs: the user's unused codes, and a conditional
-// write that marks one used only if it still is not.
+// write that marks one used only if it still is not
+// ([store.RecoveryCodes]).
 type Store interface {
-	RecoveryCodes(ctx context.Context, user string) ([]Code, error)
-	// UseRecoveryCode sets Used = now on the code if it is unused and
-	// reports whether it did. An unknown id is not an error: it is false.
+	RecoveryCodes(ctx context.Context, user string) ([]store.RecoveryCode, error)
 	UseRecoveryCode(ctx context.Context, id string, now time.Time) (bool, error)
 }
 
 // Generate makes n codes of digits digits for user: the codes to show
 // once, and what to store. The codes share one salt.
-func Generate(user string, n, digits int, now time.Time) ([]string, []Code, error) {
+func Generate(user string, n, digits int, now time.Time) ([]string, []store.RecoveryCode, error) {
 	if n < 1 || n > MaxCount {
 		return nil, nil, fmt.Errorf("recovery: %d codes is out of range (accepted: 1 to %d)", n, MaxCount)
 	}
@@ -91,15 +82,15 @@ func randomDigits(n int) string {
 
 // Hash returns the stored form of codes for user, under one new salt. Each
 // code must be MinDigits to MaxDigits decimal digits.
-func Hash(user string, codes []string, now time.Time) ([]Code, error) {
+func Hash(user string, codes []string, now time.Time) ([]store.RecoveryCode, error) {
 	salt := make([]byte, saltLength)
 	rand.Read(salt)
-	out := make([]Code, len(codes))
+	out := make([]store.RecoveryCode, len(codes))
 	for i, c := range codes {
 		if !wellFormed(c) {
 			return nil, fmt.Errorf("recovery: code #%d is not %d to %d digits", i+1, MinDigits, MaxDigits)
 		}
-		out[i] = Code{ID: rand.Text(), User: user, Hash: DefaultParams.hash(c, salt).String(), Digits: len(c), Created: now}
+		out[i] = store.RecoveryCode{ID: rand.Text(), User: user, Hash: DefaultParams.hash(c, salt).String(), Digits: len(c), Created: now}
 	}
 	return out, nil
 }
@@ -146,7 +137,7 @@ func Verify(ctx context.Context, st Store, user, code string, now time.Time) (bo
 // find returns the index of the unused code that code matches, or -1. It
 // hashes code once per distinct salt and parameters and compares it with
 // every code, in constant time, without stopping early.
-func find(ctx context.Context, codes []Code, code string) (int, error) {
+func find(ctx context.Context, codes []store.RecoveryCode, code string) (int, error) {
 	sums := make(map[string][]byte) // by parameters and salt
 	match := -1
 	for i, c := range codes {

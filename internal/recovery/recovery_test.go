@@ -10,20 +10,22 @@ import (
 	"testing"
 	"time"
 
+	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/testpeer"
 )
 
 // memStore keeps codes in memory with the conditional write a real store
-// makes; the SQL stores run the same checks in their conformance suite.
+// makes; the SQL stores pass the same checks in their conformance suite
+// (storetest).
 type memStore struct {
 	mu    sync.Mutex
-	codes []Code
+	codes []store.RecoveryCode
 }
 
-func (m *memStore) RecoveryCodes(_ context.Context, user string) ([]Code, error) {
+func (m *memStore) RecoveryCodes(_ context.Context, user string) ([]store.RecoveryCode, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Code
+	var out []store.RecoveryCode
 	for _, c := range m.codes {
 		if c.User == user && c.Used.IsZero() {
 			out = append(out, c)

@@ -149,6 +149,8 @@ type Failure struct {
 // nodes. Methods that change a row change it atomically.
 type Store interface {
 	APIKeys
+	Groups
+	RecoveryCodes
 
 	CreateUser(ctx context.Context, name string) (User, error) // ErrExists
 	User(ctx context.Context, name string) (User, error)       // ErrNotFound

@@ -66,6 +66,9 @@ func Run(t *testing.T, open Opener) {
 		{"RevokeAPIKey", testRevokeAPIKey},
 		{"RevokeAPIKeyRace", testRevokeAPIKeyRace},
 		{"SetAPIKeySecret", testSetAPIKeySecret},
+		{"Groups", testGroups},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"RecoveryCodeRace", testRecoveryCodeRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
