@@ -5,13 +5,21 @@
 // then the second factor through the engine, and issues and consumes
 // challenges. A policy change made here (the prompt, the challenge
 // lifetime, how a password and a code are told apart) holds for every front
-// end. Each front end declares the small interface of [Service] it calls.
+// end; so does the login policy (package policy), evaluated here and nowhere
+// else, for every login and every answer to a challenge (policy.go): a rule
+// may skip the code, limit the token types, refuse, add reply attributes, or
+// forward a user without a token to a legacy RADIUS server (forward.go).
+// Each front end declares the small interface of [Service] it calls.
 package auth
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	layeh "layeh.com/radius"
+
+	"otpgate.dev/otpgate/internal/raddict"
 )
 
 // Style is how a login carries its second factor.
@@ -54,13 +62,20 @@ type Request struct {
 	// service takes the user from the challenge, not from the request.
 	ChallengeID string
 	Style       Style
-	Frontend    string // "radius", "openvpn", ...: for the audit trail
+	Frontend    string // "radius", "openvpn", ...: for the audit trail and the policy
 	Source      string // client or NAS address: for the audit trail
 	// Client is the address of the user's machine as the front end learned
 	// it (OpenVPN's untrusted_ip, a NAS's Calling-Station-Id), or empty
 	// when the front end knows only its NAS. Failed logins are counted
 	// against it, whatever the user (Config.ClientLimit).
 	Client string
+	// NAS is the name of the RADIUS client that sent the request: a policy
+	// rule's `nas`. Client is a rule's `from`.
+	NAS string
+	// Attributes are the NAS's request attributes, which a login forwarded
+	// to a legacy RADIUS server carries on; nil for other front ends. A
+	// pointer keeps Request comparable.
+	Attributes *layeh.Attributes
 }
 
 // Outcome is the service's decision.
@@ -92,4 +107,10 @@ type Response struct {
 	User      string // the user the login is for (found from a challenge or a token identifier)
 	Challenge *PendingChallenge
 	Reason    string
+	// Rule is the policy rule that decided, for logs.
+	Rule string
+	// Reply are the rule's reply attributes, on Accept; Passed are those
+	// of the legacy server a forwarded login was accepted by (RADIUS only).
+	Reply  []raddict.Pair
+	Passed layeh.Attributes
 }

@@ -191,3 +191,10 @@ func (u union) Groups(ctx context.Context, user string) ([]string, error) {
 	}
 	return all, nil
 }
+
+// GroupsFunc is a function as a Groups: store.Groups.UserGroups, for
+// otpgate's local groups.
+type GroupsFunc func(ctx context.Context, user string) ([]string, error)
+
+// Groups implements Groups.
+func (f GroupsFunc) Groups(ctx context.Context, user string) ([]string, error) { return f(ctx, user) }
