@@ -135,7 +135,8 @@ func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (
 	if err != nil {
 		return auth.Request{}, false
 	}
-	req := auth.Request{User: user, Style: cl.Style, Frontend: "radius", Source: src.Addr().Unmap().String()}
+	req := auth.Request{User: user, Style: cl.Style, Frontend: "radius", Source: src.Addr().Unmap().String(),
+		Client: clientAddress(p), NAS: cl.Name, Attributes: &p.Attributes}
 	if state := p.Get(typeState); len(state) > 0 {
 		req.ChallengeID, req.Code = string(state), string(pw)
 	} else {
@@ -144,11 +145,35 @@ func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (
 	return req, true
 }
 
-// replyTo turns the service's answer into a reply.
+// clientAddress is the VPN client's address as the NAS reports it, for the
+// policy's `from`: Calling-Station-Id when it is an address (ocserv and
+// strongSwan send the client's), else Framed-IP-Address; "" if neither.
+func clientAddress(p *layeh.Packet) string {
+	if id := string(p.Get(typeCallingStationID)); id != "" {
+		if a, err := netip.ParseAddr(id); err == nil {
+			return a.Unmap().String()
+		}
+		if ap, err := netip.ParseAddrPort(id); err == nil {
+			return ap.Addr().Unmap().String()
+		}
+	}
+	if b := p.Get(typeFramedIPAddress); len(b) == 4 {
+		return netip.AddrFrom4([4]byte(b)).String()
+	}
+	return ""
+}
+
+// replyTo turns the service's answer into a reply: an Access-Accept
+// carries the policy rule's reply attributes, then those of the legacy
+// server that accepted a forwarded login.
 func (s *Server) replyTo(resp auth.Response) (reply, error) {
 	switch resp.Outcome {
 	case auth.Accept:
-		return reply{code: layeh.CodeAccessAccept}, nil
+		var attrs layeh.Attributes
+		for _, p := range resp.Reply {
+			attrs = append(attrs, p.AVP())
+		}
+		return reply{code: layeh.CodeAccessAccept, attrs: append(attrs, resp.Passed...)}, nil
 	case auth.ChallengeIssued:
 		attrs, err := s.challengeAttributes(resp.Challenge)
 		return reply{code: layeh.CodeAccessChallenge, attrs: attrs}, err
