@@ -5,6 +5,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/loginpolicy"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/site"
 )
@@ -27,7 +28,12 @@ func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, f
 	if err != nil {
 		return nil, nil, err
 	}
-	c.auth.Primary = chk
+	lp, err := loginpolicy.Build(s.Config.Policy, loginpolicy.Local(h.Store), e.now)
+	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	c.auth.Primary, c.auth.Policy, c.auth.Forward = chk, lp.Policy, lp.Forward
 	c.auth.ClientLimit = s.Config.Policy.ClientLimit()
 	eng := engine.New(h.Store, h.Box, s.Policy(), e.now)
 	return auth.New(c.auth, eng, h.Store, e.now), h.Close, nil
