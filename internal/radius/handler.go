@@ -119,7 +119,7 @@ func (s *Server) login(ctx context.Context, src netip.AddrPort, cl *entry, p *la
 		s.log.Error("radius: reject: bad challenge from the login service", append(who, "err", err)...)
 		return reply{code: layeh.CodeAccessReject}, nil
 	}
-	s.log.Info("radius: "+resp.Outcome.String(), append(who, "reason", resp.Reason, "answer", req.ChallengeID != "")...)
+	s.log.Info("radius: "+resp.Outcome.String(), append(who, "reason", resp.Reason, "rule", resp.Rule, "answer", req.ChallengeID != "")...)
 	return r, nil
 }
 
