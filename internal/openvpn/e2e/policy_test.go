@@ -1,0 +1,61 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"otpgate.dev/otpgate/internal/openvpn"
+)
+
+// TestProductPolicyPush: a login policy rule's reply attributes reach the
+// client as pushed options, written by `otpgate openvpn client-connect`
+// from the configuration file OpenVPN's setenv names: Framed-Route as a
+// route, Framed-IP-Address (with the server's netmask) as its address,
+// Idle-Timeout as inactive. The rule is the one for the client's address
+// (untrusted_ip), not the one after it.
+func TestProductPolicyPush(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	p := newProduct(t, l.dir)
+	conf := l.path("otpgate.toml")
+	text := fmt.Sprintf(`db = %q
+
+[[policy.rule]]
+name = "from the lab's client"
+from = ["%s/32"]
+frontend = ["openvpn"]
+reply = { Framed-Route = ["10.20.0.0/16", "192.168.77.0/24 0.0.0.0 5"], Framed-IP-Address = "10.202.0.77", Idle-Timeout = 900, Class = "staff" }
+
+[[policy.rule]]
+name = "elsewhere"
+reply = { Framed-Route = "10.99.0.0/16" }
+`, p.db, clientAddr)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.startServer(append(p.scripts(openvpn.StyleAppend), "setenv OTPGATE_CONFIG "+conf)...)
+	c := l.fileClient("routed", "alice", "secret"+p.code(0))
+	if !l.waitLog(c, connectedLine) {
+		c.stop()
+		t.Fatalf("client did not connect:\n%s\nserver:\n%s", c.text(), l.srvText())
+	}
+	c.stop()
+	push := ""
+	for _, line := range strings.Split(c.text(), "\n") {
+		if strings.Contains(line, "PUSH_REPLY") {
+			push = line
+		}
+	}
+	for _, want := range []string{"route 10.20.0.0 255.255.0.0", "route 192.168.77.0 255.255.255.0 vpn_gateway 5", "ifconfig 10.202.0.77 255.255.255.0", "inactive 900"} {
+		if !strings.Contains(push, want) {
+			t.Errorf("the client was not pushed %q:\n%s\nserver:\n%s", want, push, l.srvText())
+		}
+	}
+	if strings.Contains(push, "10.99.0.0") {
+		t.Errorf("the client was pushed the next rule's route:\n%s", push)
+	}
+}
