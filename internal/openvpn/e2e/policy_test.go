@@ -3,12 +3,16 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"otpgate.dev/otpgate/internal/openvpn"
+	"otpgate.dev/otpgate/internal/recovery"
+	"otpgate.dev/otpgate/internal/store/sqlite"
 )
 
 // TestProductPolicyPush: a login policy rule's reply attributes reach the
@@ -58,4 +62,28 @@ reply = { Framed-Route = "10.99.0.0/16" }
 	if strings.Contains(push, "10.99.0.0") {
 		t.Errorf("the client was pushed the next rule's route:\n%s", push)
 	}
+}
+
+// TestProductRecoveryCode: a recovery code appended to the password logs
+// in through `otpgate openvpn verify` once, and never again.
+func TestProductRecoveryCode(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	p := newProduct(t, l.dir)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, p.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, stored, err := recovery.Generate("alice", 1, recovery.DefaultDigits, time.Now())
+	if err == nil {
+		err = st.SetRecoveryCodes(ctx, "alice", stored)
+	}
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.startServer(p.scripts(openvpn.StyleAppend)...)
+	l.wantConnected(l.fileClient("recovery", "alice", "secret"+codes[0]))
+	l.wantRefused(l.fileClient("recovery-again", "alice", "secret"+codes[0]))
 }
