@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"otpgate.dev/otpgate/internal/testpeer"
 )
@@ -70,19 +71,32 @@ require_message_authenticator = false
 `, filepath.Join(dir, "otpgate.db"), filepath.Join(dir, "htpasswd"), filepath.Join(dir, "vpn.secret"), legacy, filepath.Join(dir, "rsa.secret"))
 }
 
-// loggedRule returns the rule the daemon logged for user's last RADIUS
-// answer.
-func loggedRule(t *testing.T, d *daemonProc, user string) string {
-	t.Helper()
-	rule := ""
+// radiusLines returns the rules of the daemon's RADIUS answers to user, in
+// order.
+func radiusLines(d *daemonProc, user string) []string {
+	var rules []string
 	for _, line := range strings.Split(d.logText.String(), "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(line), &m) != nil || m["user"] != user || !strings.HasPrefix(fmt.Sprint(m["msg"]), "radius: ") {
 			continue
 		}
-		rule, _ = m["rule"].(string)
+		rule, _ := m["rule"].(string)
+		rules = append(rules, rule)
 	}
-	return rule
+	return rules
+}
+
+// loggedRule waits for the daemon to log its answer number n (from 1) to
+// user, and returns the rule it logged.
+func loggedRule(t *testing.T, d *daemonProc, user string, n int) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if rules := radiusLines(d, user); len(rules) >= n {
+			return rules[n-1]
+		}
+	}
+	t.Fatalf("the daemon logged no answer number %d to %s:\n%s", n, user, d.logText)
+	return ""
 }
 
 var explainedRule = regexp.MustCompile(`(?m)^decision \((.*)\): `)
@@ -182,8 +196,10 @@ func TestPolicyServe(t *testing.T) {
 		{"no token here: forwarded, accepted", "dave", `User-Password = "4711123456"`, "Access-Accept",
 			[]string{`Class = 0x7374616666`, `Class = 0x66726f6d2d727361`}, nil},
 	}
+	answers := map[string]int{}
 	for _, tt := range tests {
 		out := radclientOut(t, d.radius, `User-Name = "`+tt.user+`", `+tt.attrs)
+		answers[tt.user]++
 		_, received, _ := strings.Cut(out, "Received ")
 		t.Logf("%s: %s", tt.name, received)
 		if !strings.HasPrefix(received, tt.want) {
@@ -195,7 +211,7 @@ func TestPolicyServe(t *testing.T) {
 				t.Errorf("%s: radclient did not print %s:\n%s", tt.name, p, received)
 			}
 		}
-		if got, want := explainRule(t, cfg, tt.user, tt.explain...), loggedRule(t, d, tt.user); got != want || want == "" {
+		if got, want := explainRule(t, cfg, tt.user, tt.explain...), loggedRule(t, d, tt.user, answers[tt.user]); got != want || want == "" {
 			t.Errorf("%s: policy explain says rule %q, the login was decided by %q", tt.name, got, want)
 		}
 	}

@@ -8,9 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"otpgate.dev/otpgate/internal/enroll"
+	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/policy"
+	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/raddict"
 	"otpgate.dev/otpgate/internal/recovery"
+	"otpgate.dev/otpgate/internal/store"
 )
 
 // withPolicy builds the fixture's service with rules, groups from its
@@ -162,6 +166,26 @@ func TestExplainAgrees(t *testing.T) {
 		}
 		if resp.Rule != d.Rule {
 			t.Errorf("%s over %s from %q: explain says %q, the login got %q\n%s", req.User, req.Frontend, req.Client, d.Rule, resp.Rule, d.Explain())
+		}
+	}
+}
+
+// TestNoUserNameUnderPolicy: a code that names its token (no user name)
+// is decided by the rules for the user it names, once it is verified.
+func TestNoUserNameUnderPolicy(t *testing.T) {
+	for _, c := range []struct {
+		types []string
+		want  Outcome
+	}{{[]string{"yubico"}, Reject}, {[]string{"hotp-prefixed"}, Accept}} {
+		f := withPolicy(t, []policy.Rule{{Name: "typed", Outcome: policy.Outcome{TokenTypes: c.types}}}, nil)
+		f.svc.cfg.Primary = primary.None{}
+		spec := enroll.Spec{User: "alice", Type: store.HOTPPrefixed, Secret: key, Identifier: "12345678", Params: otp.DefaultParams()}
+		if _, err := enroll.Enroll(context.Background(), f.st, f.box, spec, *f.clock); err != nil {
+			t.Fatal(err)
+		}
+		code := "12345678" + otp.Generate(key, 0, otp.DefaultParams())
+		if got := f.auth(t, Request{Style: CodeOnly, Password: code}); got.Outcome != c.want || got.User != "alice" {
+			t.Errorf("a prefixed HOTP code, no user name, rule allowing %v = %+v; want %v for alice", c.types, got, c.want)
 		}
 	}
 }

@@ -154,6 +154,8 @@ func (h *Hook) ClientConnect(ctx context.Context, env Env, args []string) int {
 		log.Error("refused by the login policy", "err", err)
 		return ExitFailure
 	}
+	pushed := len(lines)
+	token := false
 	if h.Auth.Tokens != nil {
 		if _, ok := env[EnvSessionState]; ok {
 			log.Info("no otpgate auth token: --auth-gen-token pushes its own")
@@ -163,7 +165,7 @@ func (h *Hook) ClientConnect(ctx context.Context, env Env, args []string) int {
 				log.Error("no auth token", "err", err)
 				return ExitFailure
 			}
-			lines = append(lines, tok...)
+			lines, token = append(lines, tok...), true
 		}
 	}
 	if len(lines) == 0 {
@@ -177,6 +179,11 @@ func (h *Hook) ClientConnect(ctx context.Context, env Env, args []string) int {
 		log.Error("configuration not written", "err", err)
 		return ExitFailure
 	}
-	log.Info("configuration written", "lines", len(lines))
+	if pushed > 0 {
+		log.Info("login policy options written", "lines", pushed)
+	}
+	if token {
+		log.Info("auth token pushed")
+	}
 	return ExitSuccess
 }
