@@ -145,22 +145,38 @@ func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (
 	return req, true
 }
 
-// clientAddress is the VPN client's address as the NAS reports it, for the
-// policy's `from`: Calling-Station-Id when it is an address (ocserv and
-// strongSwan send the client's), else Framed-IP-Address; "" if neither.
+// clientAddress is the VPN client as the NAS reports it, for the policy's
+// `from` and the login service's per-client lockout: Calling-Station-Id
+// when it is an address (ocserv and strongSwan send the client's), else
+// Framed-IP-Address, else Calling-Station-Id as it is when it is printable
+// ASCII (a MAC address or a phone number: counted by the lockout, matching
+// no network); "" if none.
 func clientAddress(p *layeh.Packet) string {
-	if id := string(p.Get(typeCallingStationID)); id != "" {
-		if a, err := netip.ParseAddr(id); err == nil {
-			return a.Unmap().String()
-		}
-		if ap, err := netip.ParseAddrPort(id); err == nil {
-			return ap.Addr().Unmap().String()
-		}
+	id := string(p.Get(typeCallingStationID))
+	if a, err := netip.ParseAddr(id); err == nil {
+		return a.Unmap().String()
+	}
+	if ap, err := netip.ParseAddrPort(id); err == nil {
+		return ap.Addr().Unmap().String()
 	}
 	if b := p.Get(typeFramedIPAddress); len(b) == 4 {
 		return netip.AddrFrom4([4]byte(b)).String()
 	}
-	return ""
+	if !printable(id) {
+		return ""
+	}
+	return id
+}
+
+// printable reports whether s is non-empty printable ASCII without spaces,
+// which is all a station id read as a name may hold.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // replyTo turns the service's answer into a reply: an Access-Accept
