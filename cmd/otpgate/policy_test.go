@@ -327,3 +327,42 @@ func TestPolicyExplainErrors(t *testing.T) {
 		t.Errorf("explain without rules = %q", r.stdout)
 	}
 }
+
+// TestClientLockoutRADIUS checks that a NAS's Calling-Station-Id is the
+// client the login service locks out, an address or not (a MAC here):
+// radclient's wrong logins for other users lock that station, whose right
+// login is then refused, while the same login from another station passes.
+func TestClientLockoutRADIUS(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "vpn.secret"), []byte(policySecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "otpgate.db")
+	mustRun(t, "", "enroll", "alice", "--type", "hotp", "--rfc4226-test-key", "--db", db)
+	d := startServe(t, dir, fmt.Sprintf(`db = %q
+[http]
+listen = "127.0.0.1:0"
+[radius]
+listen = "127.0.0.1:0"
+[[radius.client]]
+name = "vpn"
+address = "127.0.0.1"
+secret_file = %q
+[policy]
+client_max_failures = 2
+client_lock_for = "1h"
+`, db, filepath.Join(dir, "vpn.secret")))
+	const mac = `Calling-Station-Id = "00-11-22-33-44-55"`
+	for _, user := range []string{"nobody", "alice"} {
+		if out := radclientOut(t, d.radius, `User-Name = "`+user+`", User-Password = "000000", `+mac); !strings.Contains(out, "Received Access-Reject") {
+			t.Fatalf("%s's wrong code:\n%s", user, out)
+		}
+	}
+	if out := radclientOut(t, d.radius, `User-Name = "alice", User-Password = "`+rfc4226Codes[0]+`", `+mac); !strings.Contains(out, "Received Access-Reject") {
+		t.Errorf("the locked station's right code was not refused:\n%s", out)
+	}
+	other := `Calling-Station-Id = "00-11-22-33-44-66"`
+	if out := radclientOut(t, d.radius, `User-Name = "alice", User-Password = "`+rfc4226Codes[0]+`", `+other); !strings.Contains(out, "Received Access-Accept") {
+		t.Errorf("another station's right code:\n%s\n%s", out, d.logText)
+	}
+}
