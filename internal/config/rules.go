@@ -11,6 +11,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/policy"
 	"otpgate.dev/otpgate/internal/raddict"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // Rule is one [[policy.rule]]: conditions (all that are set must hold;
@@ -22,7 +23,7 @@ type Rule struct {
 	Group    []string `toml:"group"`
 	From     []string `toml:"from"`     // networks of the VPN client's address
 	NAS      []string `toml:"nas"`      // RADIUS client names, addresses or networks
-	Frontend []string `toml:"frontend"` // radius, openvpn, http
+	Frontend []string `toml:"frontend"` // radius, openvpn, http, yubico
 	Hours    string   `toml:"hours"`    // "08:00-18:00"
 	Days     []string `toml:"days"`     // mon .. sun
 	TimeZone string   `toml:"time_zone"`
@@ -57,7 +58,7 @@ func (f Forward) RequiresMessageAuthenticator() bool {
 }
 
 // frontends are the values policy.rule.frontend accepts.
-var frontends = []string{"radius", "openvpn", "http"}
+var frontends = []string{"radius", "openvpn", "http", "yubico"}
 
 // Rules returns the rules of [[policy.rule]], with their reply attributes
 // encoded through the standard dictionary and policy.dictionaries, which it
@@ -102,12 +103,15 @@ func (r Rule) label(i int) string {
 
 // build turns r into a policy rule, checking every value.
 func (r Rule) build(dict *raddict.Dictionary) (policy.Rule, error) {
-	pr := policy.Rule{Name: r.Name, Match: policy.Match{Users: r.User, Groups: r.Group, Frontends: r.Frontend},
+	pr := policy.Rule{Name: r.Name, Match: policy.Match{Groups: r.Group, Frontends: r.Frontend},
 		Outcome: policy.Outcome{Deny: r.Deny, OTP: policy.OTP(r.OTP), TokenTypes: r.TokenTypes, Forward: r.Forward}}
 	if r.Name == "" {
 		return pr, errors.New("no name (give each rule a name: explain and the audit trail show it)")
 	}
 	var err error
+	if pr.Users, err = userNames(r.User); err != nil {
+		return pr, err
+	}
 	if pr.From, err = prefixes("from", r.From); err != nil {
 		return pr, err
 	}
@@ -319,4 +323,19 @@ func (f Forward) check() error {
 		return nil
 	}
 	return fmt.Errorf("send %q is not password or code", f.Send)
+}
+
+// userNames returns names in the form logins compare them in
+// (username.Canonical), so that a rule matches however its file spells a
+// name.
+func userNames(names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		c, err := username.Canonical(n)
+		if err != nil {
+			return nil, fmt.Errorf("user: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

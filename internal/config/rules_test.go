@@ -96,6 +96,27 @@ func TestRulesExample(t *testing.T) {
 	}
 }
 
+// TestRulesUserCanonical checks that a rule's user, written decomposed
+// (NFD), matches the composed name (NFC) a login carries.
+func TestRulesUserCanonical(t *testing.T) {
+	c, err := Parse([]byte("[[policy.rule]]\nname = \"a\"\nuser = [\"Jose\u0301\"]\ndeny = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := c.Policy.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.New(rules, policy.Union())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := p.Decide(context.Background(), policy.Input{User: "Jos\u00e9", Frontend: "radius"})
+	if err != nil || d.Rule != "a" {
+		t.Errorf("Decide(NFC name) = %+v, %v; want rule a", d, err)
+	}
+}
+
 func TestRulesRefused(t *testing.T) {
 	const head = "[auth]\nprimary = \"pam:otpgate\"\n"
 	tests := []struct{ text, want string }{
@@ -104,7 +125,8 @@ func TestRulesRefused(t *testing.T) {
 		{"[[policy.rule]]\nname = \"a\"\notp = \"sometimes\"\n", `otp "sometimes" is not one of`},
 		{"[[policy.rule]]\nname = \"a\"\nfrom = [\"10.0.0.1/8\"]\n", `policy.rule "a": from: "10.0.0.1/8" has host bits set (did you mean 10.0.0.0/8?)`},
 		{"[[policy.rule]]\nname = \"a\"\nfrom = [\"corp\"]\n", `from: "corp" is not an IP address or network`},
-		{"[[policy.rule]]\nname = \"a\"\nfrontend = [\"ssh\"]\n", `frontend "ssh" is not one of radius, openvpn, http`},
+		{"[[policy.rule]]\nname = \"a\"\nfrontend = [\"ssh\"]\n", `frontend "ssh" is not one of radius, openvpn, http, yubico`},
+		{"[[policy.rule]]\nname = \"a\"\nuser = [\"a\\tb\"]\n", `policy.rule "a": user: username: `},
 		{"[[policy.rule]]\nname = \"a\"\ndays = [\"mon\"]\n", "days and time_zone need hours"},
 		{"[[policy.rule]]\nname = \"a\"\nhours = \"9-5\"\n", `hours "9-5" is not HH:MM-HH:MM`},
 		{"[[policy.rule]]\nname = \"a\"\ntoken_types = [\"sms\"]\n", `token type "sms"`},
