@@ -14,10 +14,11 @@ import (
 	"otpgate.dev/otpgate/internal/radius"
 	"otpgate.dev/otpgate/internal/recovery"
 	"otpgate.dev/otpgate/internal/site"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 const policyUsage = `Usage:
-    otpgate policy explain USER [--from IP] [--nas NAME|IP] [--frontend radius|openvpn]
+    otpgate policy explain USER [--from IP] [--nas NAME|IP] [--frontend F]
                                 [--db PATH] [--config FILE]
 
 Prints which [[policy.rule]] of the configuration decides a login of USER,
@@ -26,7 +27,7 @@ needs with USER's tokens. It runs the evaluation a login runs (docs/policy.md).
 
     --from IP         the VPN client's address, as the NAS reports it
     --nas NAME|IP     the RADIUS client by its name or address
-    --frontend F      radius (default) or openvpn
+    --frontend F      radius (default), openvpn, http or yubico
 
 Examples:
     $ otpgate policy explain alice --from 10.99.1.2 --nas ocserv
@@ -100,8 +101,14 @@ func runPolicy(e *env, args []string) error {
 			return usagef("--from %q is not an IP address", *from)
 		}
 	}
-	if *frontend != "radius" && *frontend != "openvpn" {
-		return usagef("--frontend %q is not radius or openvpn", *frontend)
+	switch *frontend {
+	case "radius", "openvpn", "http", "yubico":
+	default:
+		return usagef("--frontend %q is not radius, openvpn, http or yubico", *frontend)
+	}
+	user, err := username.Canonical(pos[0])
+	if err != nil {
+		return err
 	}
 	s, h, err := sf.open(e, site.MustExist)
 	if err != nil {
@@ -109,7 +116,7 @@ func runPolicy(e *env, args []string) error {
 	}
 	a := admin.New(h, s.Policy(), e.now)
 	defer a.Close()
-	return explain(e, s.Config, a, pos[0], auth.Request{Frontend: *frontend, Client: *from, NAS: *nas}, *nas)
+	return explain(e, s.Config, a, user, auth.Request{Frontend: *frontend, Client: *from, NAS: *nas}, *nas)
 }
 
 // explain decides as the login service does and prints why.
@@ -244,7 +251,7 @@ func listGroups(e *env, a *admin.Admin, pos []string, asJSON bool) error {
 			return printJSON(e, us)
 		}
 		for _, u := range us {
-			fmt.Fprintln(e.stdout, u)
+			fmt.Fprintln(e.stdout, username.Quote(u))
 		}
 		return nil
 	}

@@ -249,6 +249,11 @@ func TestGroupCommands(t *testing.T) {
 	if r := mustRun(t, "", "group", "list", "admins", f, db); r.stdout != "alice\nbob\n" {
 		t.Errorf("group list admins = %q", r.stdout)
 	}
+	mustRun(t, "", "group", "add", "admins", "Jose\u0301", f, db) // decomposed: stored composed
+	if r := mustRun(t, "", "group", "list", "admins", f, db); r.stdout != "Jos\u00e9\nalice\nbob\n" {
+		t.Errorf("group list admins = %q", r.stdout)
+	}
+	mustRun(t, "", "group", "remove", "admins", "Jos\u00e9", f, db)
 	mustRun(t, "", "group", "remove", "admins", "bob", f, db)
 	if r := mustRun(t, "", "group", "list", "admins", "--json", f, db); strings.Join(strings.Fields(r.stdout), "") != `["alice"]` {
 		t.Errorf("group list admins --json = %q", r.stdout)
@@ -261,6 +266,7 @@ func TestGroupCommands(t *testing.T) {
 		{[]string{"group", "add", "admins", "alice"}, 1, `otpgate: error: admin: user "alice" is already in group "admins"`},
 		{[]string{"group", "remove", "admins", "bob"}, 1, `is not in group "admins"`},
 		{[]string{"group", "add", "two words", "x"}, 1, "has a space"},
+		{[]string{"group", "add", "admins", "a\tb"}, 1, "otpgate: error: username: "},
 		{[]string{"group", "add", "admins"}, 2, "missing GROUP and at least one USER"},
 		{[]string{"group", "rename"}, 2, `unknown subcommand "rename"`},
 		{[]string{"group"}, 2, "give a subcommand"},
@@ -316,6 +322,7 @@ func TestPolicyExplainErrors(t *testing.T) {
 		{[]string{"policy", "explain"}, 2, "missing USER"},
 		{[]string{"policy", "explain", "alice", "--from", "corp"}, 2, `--from "corp" is not an IP address`},
 		{[]string{"policy", "explain", "alice", "--frontend", "ssh"}, 2, `--frontend "ssh"`},
+		{[]string{"policy", "explain", "a\tb"}, 1, "otpgate: error: username: "},
 	} {
 		r := otpgate(t, "", nil, append(c.args, f, db)...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {

@@ -9,6 +9,7 @@ import (
 
 	"otpgate.dev/otpgate/internal/recovery"
 	"otpgate.dev/otpgate/internal/store"
+	"otpgate.dev/otpgate/internal/username"
 )
 
 // maxGroupName bounds a local group's name, as RADIUS bounds an attribute.
@@ -29,7 +30,11 @@ func (a *Admin) AddToGroup(ctx context.Context, group string, users ...string) e
 		return err
 	}
 	for _, u := range users {
-		err := a.st.AddGroupMember(ctx, group, u)
+		u, err := username.Canonical(u)
+		if err != nil {
+			return err
+		}
+		err = a.st.AddGroupMember(ctx, group, u)
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("admin: user %q is already in group %q", u, group)
 		}
@@ -46,7 +51,11 @@ func (a *Admin) AddToGroup(ctx context.Context, group string, users ...string) e
 // RemoveFromGroup takes each user out of the local group, audited.
 func (a *Admin) RemoveFromGroup(ctx context.Context, group string, users ...string) error {
 	for _, u := range users {
-		err := a.st.RemoveGroupMember(ctx, group, u)
+		u, err := username.Canonical(u)
+		if err != nil {
+			return err
+		}
+		err = a.st.RemoveGroupMember(ctx, group, u)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("admin: user %q is not in group %q", u, group)
 		}
@@ -86,6 +95,10 @@ func (a *Admin) Store() store.Store { return a.st }
 // replacing the old ones, and returns them: the only time they are seen.
 // Only their hashes are stored.
 func (a *Admin) NewRecoveryCodes(ctx context.Context, user string, n int) ([]string, error) {
+	user, err := username.Canonical(user)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := a.user(ctx, user); err != nil {
 		return nil, err
 	}
@@ -104,6 +117,10 @@ func (a *Admin) NewRecoveryCodes(ctx context.Context, user string, n int) ([]str
 
 // RecoveryCount is how many unused recovery codes user has.
 func (a *Admin) RecoveryCount(ctx context.Context, user string) (int, error) {
+	user, err := username.Canonical(user)
+	if err != nil {
+		return 0, err
+	}
 	cs, err := a.st.RecoveryCodes(ctx, user)
 	if err != nil {
 		return 0, fmt.Errorf("admin: %w", err)
