@@ -156,8 +156,12 @@ func (lg *login) codeLengths(defaults []int) []int {
 
 // passwordOnly checks the primary password alone: the rule skips the code,
 // or makes it optional for a user without a token. The whole password
-// field is the password, whatever the style.
+// field is the password, whatever the style but CodeOnly, whose field is a
+// code: that login has nothing otpgate could check, and is refused.
 func (s *Service) passwordOnly(ctx context.Context, req Request, lg *login) (Response, error) {
+	if req.Style == CodeOnly {
+		return lg.finish(Response{Outcome: Reject, User: req.User, Reason: "the rule needs no code, but this login carries only one and no password"}), nil
+	}
 	if _, none := s.cfg.Primary.(primary.None); none && req.Frontend != openVPNFrontend {
 		// Refused when the configuration is read; kept here so that no
 		// other path can open the VPN on a user name alone. Over OpenVPN

@@ -71,6 +71,7 @@ func TestPolicyOutcomes(t *testing.T) {
 		{"service account, password alone", Request{User: "backup", Style: Appended, Password: "pw"}, Accept, "service", 0},
 		{"service account, wrong password", Request{User: "backup", Style: Appended, Password: "px"}, Reject, "service", 0},
 		{"service account, challenge style", Request{User: "backup", Style: Challenge, Password: "pw"}, Accept, "service", 0},
+		{"service account, a code alone is no password", Request{User: "backup", Style: CodeOnly, Password: "pw"}, Reject, "service", 0},
 		{"admin without a hardware token", Request{User: "root", Style: Appended, Password: "pw123456"}, Reject, "hardware", 0},
 		{"optional, no token", Request{User: "carol", Style: Appended, Password: "pw"}, Accept, "optional", 0},
 		{"optional, no token, wrong password", Request{User: "carol", Style: Appended, Password: "nope"}, Reject, "optional", 0},
