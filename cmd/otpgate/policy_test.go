@@ -17,8 +17,11 @@ import (
 const policySecret = "policy-nas-secret-of-some-length"
 
 // policyConfig is a site with every kind of rule and a FreeRADIUS as the
-// legacy server (Debian 12's sends no Message-Authenticator).
-func policyConfig(dir, legacy string) string {
+// legacy server (Debian 12's sends no Message-Authenticator). The hours
+// rules hold from three hours before now to three after, and from six
+// hours after to nine after (never while the test runs).
+func policyConfig(dir, legacy string, now time.Time) string {
+	clock := func(d time.Duration) string { return now.UTC().Add(d).Format("15:04") }
 	return fmt.Sprintf(`db = %[1]q
 [auth]
 primary = "htpasswd:%[2]s"
@@ -39,6 +42,44 @@ dictionaries = ["/usr/share/freeradius/dictionary.cisco"]
 name = "blocked"
 user = ["mallory"]
 deny = true
+
+[[policy.rule]]
+name = "gina elsewhere"
+user = ["gina"]
+nas = ["192.0.2.0/24"]
+deny = true
+
+[[policy.rule]]
+name = "gina at the vpn"
+user = ["gina"]
+nas = ["vpn"]
+otp = "skip"
+
+[[policy.rule]]
+name = "hank over openvpn"
+user = ["hank"]
+frontend = ["openvpn"]
+deny = true
+
+[[policy.rule]]
+name = "hank over radius"
+user = ["hank"]
+frontend = ["radius"]
+otp = "skip"
+
+[[policy.rule]]
+name = "ivan off hours"
+user = ["ivan"]
+hours = %[7]q
+time_zone = "UTC"
+deny = true
+
+[[policy.rule]]
+name = "ivan's shift"
+user = ["ivan"]
+hours = %[6]q
+time_zone = "UTC"
+otp = "skip"
 
 [[policy.rule]]
 name = "service accounts"
@@ -68,7 +109,8 @@ secret_file = %[5]q
 timeout = "1s"
 tries = 1
 require_message_authenticator = false
-`, filepath.Join(dir, "otpgate.db"), filepath.Join(dir, "htpasswd"), filepath.Join(dir, "vpn.secret"), legacy, filepath.Join(dir, "rsa.secret"))
+`, filepath.Join(dir, "otpgate.db"), filepath.Join(dir, "htpasswd"), filepath.Join(dir, "vpn.secret"), legacy, filepath.Join(dir, "rsa.secret"),
+		clock(-3*time.Hour)+"-"+clock(3*time.Hour), clock(6*time.Hour)+"-"+clock(9*time.Hour))
 }
 
 // radiusLines returns the rules of the daemon's RADIUS answers to user, in
@@ -101,13 +143,16 @@ func loggedRule(t *testing.T, d *daemonProc, user string, n int) string {
 
 var explainedRule = regexp.MustCompile(`(?m)^decision \((.*)\): `)
 
-// explainRule runs otpgate policy explain and returns the rule it names.
+// explainRule runs otpgate policy explain on the daemon's clock, the
+// machine's, and returns the rule it names.
 func explainRule(t *testing.T, cfg, user string, args ...string) string {
 	t.Helper()
-	r := otpgate(t, "", nil, append([]string{"policy", "explain", user, "--config", cfg}, args...)...)
-	m := explainedRule.FindStringSubmatch(r.stdout)
-	if r.code != 0 || m == nil {
-		t.Fatalf("policy explain %s = %d\n%s%s", user, r.code, r.stdout, r.stderr)
+	e, out, errb := testEnv("", nil)
+	e.now = time.Now
+	code := run(append([]string{"policy", "explain", user, "--config", cfg}, args...), e)
+	m := explainedRule.FindStringSubmatch(out.String())
+	if code != 0 || m == nil {
+		t.Fatalf("policy explain %s = %d\n%s%s", user, code, out, errb)
 	}
 	return m[1]
 }
@@ -155,7 +200,7 @@ func TestPolicyServe(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	users := map[string]string{"alice": "apw", "backup": "bpw", "bob": "obpw", "carol": "cpw", "mallory": "mpw"}
+	users := map[string]string{"alice": "apw", "backup": "bpw", "bob": "obpw", "carol": "cpw", "mallory": "mpw", "gina": "gpw", "hank": "hpw", "ivan": "ipw"}
 	for u, pw := range users {
 		bin := testpeer.Need(t, "htpasswd")[0]
 		args := []string{"-i", "-B", filepath.Join(dir, "htpasswd"), u}
@@ -174,7 +219,7 @@ func TestPolicyServe(t *testing.T) {
 	mustRun(t, "", "enroll", "carol", "--type", "hotp", "--rfc4226-test-key", "--db", db)
 	mustRun(t, "", "group", "add", "svc", "backup", "--db", db)
 	mustRun(t, "", "group", "add", "admins", "carol", "--db", db)
-	d := startServe(t, dir, policyConfig(dir, legacy.Addr.String()))
+	d := startServe(t, dir, policyConfig(dir, legacy.Addr.String(), time.Now()))
 
 	codes := strings.Fields(mustRun(t, "", "recovery", "alice", "--count", "2", "--config", cfg).stdout)
 	tests := []struct {
@@ -192,6 +237,10 @@ func TestPolicyServe(t *testing.T) {
 		{"elsewhere, bob is forwarded and the legacy server refuses", "bob", `User-Password = "obpw", Calling-Station-Id = "203.0.113.9"`, "Access-Reject",
 			nil, []string{"--from", "203.0.113.9"}},
 		{"denied with the right code", "mallory", `User-Password = "mpw` + rfc4226Codes[1] + `"`, "Access-Reject", nil, nil},
+		{"by the NAS's name, password alone", "gina", `User-Password = "gpw"`, "Access-Accept", nil, []string{"--nas", "vpn"}},
+		{"by the NAS's address, as explain finds its name", "gina", `User-Password = "gpw"`, "Access-Accept", nil, []string{"--nas", "127.0.0.1"}},
+		{"by the front end, password alone", "hank", `User-Password = "hpw"`, "Access-Accept", nil, nil},
+		{"by the time of day, password alone", "ivan", `User-Password = "ipw"`, "Access-Accept", nil, nil},
 		{"admin with an app token", "carol", `User-Password = "cpw` + rfc4226Codes[0] + `"`, "Access-Reject", nil, nil},
 		{"no token here: forwarded, accepted", "dave", `User-Password = "4711123456"`, "Access-Accept",
 			[]string{`Class = 0x7374616666`, `Class = 0x66726f6d2d727361`}, nil},
