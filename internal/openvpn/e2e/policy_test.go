@@ -87,3 +87,44 @@ func TestProductRecoveryCode(t *testing.T) {
 	l.wantConnected(l.fileClient("recovery", "alice", "secret"+codes[0]))
 	l.wantRefused(l.fileClient("recovery-again", "alice", "secret"+codes[0]))
 }
+
+// TestProductPolicyRules: the rules `otpgate openvpn verify` reads from the
+// configuration file (rewritten between logins; each hook reads it anew)
+// decide real clients' logins: a denied user and a user whose rule allows
+// only hardware tokens are refused with a right code, a local group's rule
+// without a code lets the password alone in, and the code both refusals
+// were given still logs in once no rule stands in the way.
+func TestProductPolicyRules(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	p := newProduct(t, l.dir)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, p.db)
+	if err == nil {
+		err = st.AddGroupMember(ctx, "staff", "alice")
+		st.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := l.path("otpgate.toml")
+	write := func(rules string) {
+		t.Helper()
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf("db = %q\n%s", p.db, rules)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	l.startServer(append(p.scripts(openvpn.StyleAppend), "setenv OTPGATE_CONFIG "+conf)...)
+	code := p.code(0)
+
+	write("[[policy.rule]]\nname = \"blocked\"\nuser = [\"alice\"]\ndeny = true\n")
+	l.wantRefused(l.fileClient("denied", "alice", "secret"+code))
+	write("[[policy.rule]]\nname = \"staff\"\ngroup = [\"staff\"]\nfrontend = [\"openvpn\"]\notp = \"skip\"\n")
+	l.wantConnected(l.fileClient("skipped", "alice", "secret"))
+	write("[[policy.rule]]\nname = \"staff\"\ngroup = [\"staff\"]\ntoken_types = [\"yubico\"]\n")
+	l.wantRefused(l.fileClient("hardware-only", "alice", "secret"+code))
+	write("")
+	l.wantConnected(l.fileClient("default", "alice", "secret"+p.code(0)))
+	l.wantServerLog(`why="denied by rule blocked"`, `why="no token of an allowed type (rule staff)"`)
+}
