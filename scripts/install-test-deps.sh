@@ -10,8 +10,8 @@ PKGS="oathtool python3-pyotp python3-pskc pskctool python3-cryptography
 stoken sqlite3 zbar-tools
 pcscd libpcsclite1 vsmartcard-vpcd yubikey-manager libyubikey-dev
 libpam0g pamtester libpam-oath libpam-google-authenticator
-freeradius-utils libpam-radius-auth ocserv openconnect postgresql
-openvpn openssl iproute2 apache2-utils bsdutils prometheus
+freeradius freeradius-utils libpam-radius-auth ocserv openconnect postgresql
+openvpn openssl iproute2 apache2-utils bsdutils prometheus argon2
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins
 libstrongswan-standard-plugins passwd systemd
 curl libpam-yubico postfix sasl2-bin

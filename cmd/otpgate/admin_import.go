@@ -17,7 +17,8 @@ checked first, and if one cannot be imported none is.
 
 Formats:
     users-file            pam_oath / ocserv users file (HOTP/T30/6 user - hexsecret ...)
-    google-authenticator  a ~/.google_authenticator file (give --user)
+    google-authenticator  a ~/.google_authenticator file (give --user); its
+                          scratch codes become the user's recovery codes
     yubico-csv            YubiKey personalization log (Yubico OTP and OATH-HOTP rows)
     pickle                the older OpenVPN TOTP script's database (read as data, never run)
     otpauth               otpauth:// URIs, one per line
@@ -94,6 +95,14 @@ func runImport(e *env, args []string) error {
 	}
 	if err := a.Import(ctx, plan, importProgress(e)); err != nil {
 		return err
+	}
+	codes := 0
+	for _, p := range plan {
+		codes += p.Recovery()
+	}
+	if codes > 0 {
+		fmt.Fprintf(e.stderr, "imported %d tokens and %d recovery codes\n", len(plan), codes)
+		return nil
 	}
 	fmt.Fprintf(e.stderr, "imported %d tokens\n", len(plan))
 	return nil

@@ -10,10 +10,10 @@ import (
 	"otpgate.dev/otpgate/internal/testpeer"
 )
 
-// TestImportScratchCodesWarned: importing a file Debian's
-// google-authenticator wrote says on stderr how many scratch codes were
-// left out, in a dry run as in the import itself (issue 14 item 12).
-func TestImportScratchCodesWarned(t *testing.T) {
+// TestImportScratchCodesKept: the scratch codes of a file Debian's
+// google-authenticator wrote become the user's recovery codes, counted on
+// stderr, and nothing is said to be left out (issue 14 item 12, issue 16).
+func TestImportScratchCodesKept(t *testing.T) {
 	ga := testpeer.Need(t, "google-authenticator")[0]
 	dir := t.TempDir()
 	file := filepath.Join(dir, ".google_authenticator")
@@ -24,15 +24,11 @@ func TestImportScratchCodesWarned(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := filepath.Join(dir, "otpgate.db")
-	const want = "otpgate: warning: record 1: 4 scratch codes are not imported: otpgate has no emergency codes yet, so they will not log in\n"
-	for _, dry := range []bool{true, false} {
-		args := []string{"import", "--format", "google-authenticator", "--user", "dave", "--db", db, file}
-		if dry {
-			args = append(args, "--dry-run")
-		}
-		r := otpgate(t, "", nil, args...)
-		if r.code != 0 || !strings.HasPrefix(r.stderr, want) {
-			t.Errorf("otpgate %q = %d, stderr %q; want exit 0 and first %q", args, r.code, r.stderr, want)
-		}
+	r := mustRun(t, "", "import", "--format", "google-authenticator", "--user", "dave", "--db", db, file)
+	if !strings.Contains(r.stderr, "imported 1 tokens and 4 recovery codes") || strings.Contains(r.stderr, "not imported") {
+		t.Errorf("import stderr = %q; want 4 recovery codes imported", r.stderr)
+	}
+	if r := mustRun(t, "", "recovery", "dave", "--left", "--db", db); r.stdout != "4\n" {
+		t.Errorf("recovery --left = %q; want 4", r.stdout)
 	}
 }

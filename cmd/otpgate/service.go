@@ -6,6 +6,7 @@ import (
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/daemon"
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/loginpolicy"
 	"otpgate.dev/otpgate/internal/oob"
 	"otpgate.dev/otpgate/internal/site"
 	"otpgate.dev/otpgate/internal/store"
@@ -44,9 +45,17 @@ func openService(ctx context.Context, e *env, c serviceConfig) (*auth.Service, f
 		closeAll()
 		return nil, nil, err
 	}
+	groups := loginpolicy.Local(h.Store)
 	if dir != nil {
 		c.auth.Directory = auth.Users(dir)
+		groups = loginpolicy.WithDirectory(groups, dir)
 	}
+	lp, err := loginpolicy.Build(s.Config.Policy, groups, e.now)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	c.auth.Policy, c.auth.Forward = lp.Policy, lp.Forward
 	c.auth.ClientLimit = s.Config.Policy.ClientLimit()
 	if c.auth.OOB, err = openOOB(e, s, h); err != nil {
 		closeAll()

@@ -11,6 +11,7 @@ import (
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/importer"
 	"otpgate.dev/otpgate/internal/otp"
+	"otpgate.dev/otpgate/internal/recovery"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/username"
 )
@@ -44,7 +45,13 @@ type Planned struct {
 	User, Type string
 	Line       int
 	en         *Enrollment
+	// recovery are the record's recovery codes, hashed (google-authenticator
+	// scratch codes).
+	recovery []store.RecoveryCode
 }
+
+// Recovery is how many recovery codes the record brings.
+func (p Planned) Recovery() int { return len(p.recovery) }
 
 // PlanImport turns records into enrollments, checking all of them before
 // anything is stored: a record without a user takes user (an error when
@@ -90,7 +97,14 @@ func (a *Admin) planOne(ctx context.Context, r importer.Record, user, issuer str
 	if err != nil {
 		return Planned{}, err
 	}
-	return Planned{User: r.User, Type: r.Type, Line: r.Line, en: en}, nil
+	var rc []store.RecoveryCode
+	if len(r.RecoveryCodes) > 0 {
+		if rc, err = recovery.Hash(r.User, r.RecoveryCodes, a.now()); err != nil {
+			en.Clear()
+			return Planned{}, err
+		}
+	}
+	return Planned{User: r.User, Type: r.Type, Line: r.Line, en: en, recovery: rc}, nil
 }
 
 func specFromRecord(r importer.Record) enroll.Spec {
@@ -146,6 +160,23 @@ func (a *Admin) Import(ctx context.Context, plan []Planned, progress func(done, 
 	}
 	for _, t := range toks {
 		if err := a.audit(ctx, store.ActionImport, t.User, t.ID); err != nil {
+			return err
+		}
+	}
+	return a.importRecovery(ctx, plan)
+}
+
+// importRecovery stores the planned recovery codes, after their users'
+// tokens: a failure here leaves the tokens imported, and says so.
+func (a *Admin) importRecovery(ctx context.Context, plan []Planned) error {
+	for _, p := range plan {
+		if len(p.recovery) == 0 {
+			continue
+		}
+		if err := a.st.SetRecoveryCodes(ctx, p.User, p.recovery); err != nil {
+			return fmt.Errorf("admin: the tokens were imported, but not the recovery codes of %q (%w); make new ones with: otpgate recovery %s", p.User, err, p.User)
+		}
+		if err := a.auditReason(ctx, store.ActionImportRecovery, p.User, fmt.Sprintf("%d recovery codes", len(p.recovery))); err != nil {
 			return err
 		}
 	}

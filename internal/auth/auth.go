@@ -5,7 +5,11 @@
 // then the second factor through the engine, and issues and consumes
 // challenges. A policy change made here (the prompt, the challenge
 // lifetime, how a password and a code are told apart) holds for every front
-// end. Each front end declares the small interface of [Service] it calls.
+// end; so does the login policy (package policy), evaluated here and nowhere
+// else, for every login and every answer to a challenge (policy.go): a rule
+// may skip the code, limit the token types, refuse, add reply attributes, or
+// forward a user without a token to a legacy RADIUS server (forward.go).
+// Each front end declares the small interface of [Service] it calls.
 package auth
 
 import (
@@ -14,6 +18,10 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/store"
+
+	layeh "layeh.com/radius"
+
+	"otpgate.dev/otpgate/internal/raddict"
 )
 
 // Style is how a login carries its second factor.
@@ -63,6 +71,13 @@ type Request struct {
 	// when the front end knows only its NAS. Failed logins are counted
 	// against it, whatever the user (Config.ClientLimit).
 	Client string
+	// NAS is the name of the RADIUS client that sent the request: a policy
+	// rule's `nas`. Client is a rule's `from`.
+	NAS string
+	// Attributes are the NAS's request attributes, which a login forwarded
+	// to a legacy RADIUS server carries on; nil for other front ends. A
+	// pointer keeps Request comparable.
+	Attributes *layeh.Attributes
 }
 
 // Outcome is the service's decision.
@@ -99,4 +114,10 @@ type Response struct {
 	Canonical string
 	Challenge *PendingChallenge
 	Reason    string
+	// Rule is the policy rule that decided, for logs.
+	Rule string
+	// Reply are the rule's reply attributes, on Accept; Passed are those
+	// of the legacy server a forwarded login was accepted by (RADIUS only).
+	Reply  []raddict.Pair
+	Passed layeh.Attributes
 }

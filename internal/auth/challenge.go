@@ -44,8 +44,19 @@ func (s *Service) answer(ctx context.Context, req Request, deny string) (Respons
 	if code == "" {
 		code = req.Password
 	}
+	if c.Kind == kindForward {
+		if deny != "" {
+			return Response{Outcome: Reject, User: c.User, Reason: deny}, nil
+		}
+		return s.forwardAnswer(ctx, req, c, code)
+	}
 	if s.isOOBChallenge(c) {
 		return s.answerOOB(ctx, req, c, code, deny)
 	}
-	return s.verify(ctx, req, c.User, code, deny)
+	lg, refused, err := s.policyFor(ctx, req, c.User)
+	if err != nil || refused != nil {
+		return deref(refused), err
+	}
+	resp, err := s.verify(ctx, req, lg, c.User, code, deny)
+	return lg.finish(resp), err
 }

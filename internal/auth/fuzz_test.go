@@ -63,12 +63,12 @@ func FuzzAuthenticate(f *testing.F) {
 		case Accept:
 			c := map[Style]string{Appended: strings.TrimPrefix(password, "pw"), Separate: code, CodeOnly: password}[st]
 			if !ok || resp.User != "alice" || accepted[c] {
-				t.Fatalf("Authenticate(%+q) accepted %q without the right code, or twice", req, resp.User)
+				t.Fatalf("Authenticate(%+v) accepted %q without the right code, or twice", req, resp.User)
 			}
 			accepted[c] = true
 		case ChallengeIssued:
 			if st != Challenge || user != "alice" || password != "pw" || resp.Challenge == nil {
-				t.Fatalf("Authenticate(%+q) issued a challenge without alice's password", req)
+				t.Fatalf("Authenticate(%+v) issued a challenge without alice's password", req)
 			}
 			ans := l.fuzzLogin(t, Request{ChallengeID: resp.Challenge.ID, Code: answer, Frontend: "fuzz", Client: "192.0.2.1"})
 			if ans.Outcome == Accept && (!right(answer) || accepted[answer]) {
@@ -87,10 +87,10 @@ func (l *lab) fuzzLogin(t *testing.T, req Request) Response {
 	l.n.take()
 	resp, err := l.svc.Authenticate(context.Background(), req)
 	if err != nil {
-		t.Fatalf("Authenticate(%+q): %v", req, err)
+		t.Fatalf("Authenticate(%+v): %v", req, err)
 	}
 	if n := l.n.take()["verifications"]; n > 1 {
-		t.Fatalf("Authenticate(%+q) made %d verifications; want at most one", req, n)
+		t.Fatalf("Authenticate(%+v) made %d verifications; want at most one", req, n)
 	}
 	return resp
 }

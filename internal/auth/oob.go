@@ -139,7 +139,12 @@ func (s *Service) answerOOB(ctx context.Context, req Request, c store.Challenge,
 	data := string(c.Data)
 	if id, ok := strings.CutPrefix(data, dataOffer); ok {
 		if !asksForCode(code) {
-			return s.verify(ctx, req, c.User, code, deny)
+			lg, refused, err := s.policyFor(ctx, req, c.User)
+			if err != nil || refused != nil {
+				return deref(refused), err
+			}
+			resp, err := s.verify(ctx, req, lg, c.User, code, deny)
+			return lg.finish(resp), err
 		}
 		tok, err := s.enabledToken(ctx, c.User, id)
 		if err != nil || tok == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/policy"
 	"otpgate.dev/otpgate/internal/primary"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/username"
@@ -37,6 +38,8 @@ type Store interface {
 	TakeChallenge(ctx context.Context, id string, now time.Time) (store.Challenge, error)
 	LoginFailure(ctx context.Context, subject string, now time.Time) (store.Failure, error)
 	RecordLoginFailure(ctx context.Context, subject string, now time.Time, l store.LoginLimit, e *store.AuditEvent) (store.Failure, error)
+	// RecoveryCodes and AppendAudit serve the login policy (policy.go).
+	RecoveryCodes(ctx context.Context, user string) ([]store.RecoveryCode, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
@@ -63,6 +66,12 @@ type Config struct {
 	// Directory, when set, maps login names and refuses the users it
 	// does not permit (directory.go).
 	Directory Directory
+	// Policy decides what each login needs (package policy); nil means
+	// a code from any of the user's tokens, as no rule at all does.
+	Policy *policy.Policy
+	// Forward are the legacy RADIUS servers that rules forward to, by the
+	// name of their [[policy.forward]].
+	Forward map[string]Forward
 }
 
 // Service is the login service: the engine for the second factor, a
@@ -161,25 +170,54 @@ func (s *Service) Authenticate(ctx context.Context, req Request) (Response, erro
 	return resp, nil
 }
 
+// decide routes a login by the policy (policy.go): a rule may let it in on
+// the password alone or forward it to legacy servers (forward.go); the rest
+// is verified in its style with what the rule allows. A refused client
+// (deny) goes the verification's way whatever the rule, so that its
+// refusal costs what any costs.
 func (s *Service) decide(ctx context.Context, req Request, deny string) (Response, error) {
 	if req.ChallengeID != "" {
 		return s.answer(ctx, req, deny)
 	}
+	if req.User == "" {
+		// A code that names its token: the user, and so the rule, is known
+		// only once it is verified (afterAny).
+		return s.byStyle(ctx, req, &login{plan: policy.Plan{Action: policy.Verify}}, deny)
+	}
+	lg, refused, err := s.policyFor(ctx, req, req.User)
+	if err != nil || refused != nil {
+		return deref(refused), err
+	}
+	if deny == "" {
+		switch lg.plan.Action {
+		case policy.PasswordOnly:
+			return s.passwordOnly(ctx, req, lg)
+		case policy.Forward:
+			return s.forward(ctx, req, lg)
+		}
+	}
+	resp, err := s.byStyle(ctx, req, lg, deny)
+	return lg.finish(resp), err
+}
+
+// byStyle verifies a login in its style.
+func (s *Service) byStyle(ctx context.Context, req Request, lg *login, deny string) (Response, error) {
 	switch req.Style {
 	case CodeOnly:
-		return s.verify(ctx, req, req.User, req.Password, deny)
+		return s.verify(ctx, req, lg, req.User, req.Password, deny)
 	case Separate:
-		return s.separate(ctx, req, deny)
+		return s.separate(ctx, req, lg, deny)
 	case Appended:
-		return s.appended(ctx, req, deny)
+		return s.appended(ctx, req, lg, deny)
 	}
 	return s.challenge(ctx, req, deny)
 }
 
-// verify checks code for user, refusing it with deny when that is set; with
-// no user, the code must name its token.
-func (s *Service) verify(ctx context.Context, req Request, user, code, deny string) (Response, error) {
-	er := engine.Request{User: user, Code: code, Source: req.Source, Actor: req.Frontend, Deny: deny}
+// verify checks code for user with the token types lg allows, refusing it
+// with deny when that is set; with no user, the code must name its token,
+// and the policy is checked for the user it names once it is known.
+func (s *Service) verify(ctx context.Context, req Request, lg *login, user, code, deny string) (Response, error) {
+	er := lg.engineRequest(engine.Request{User: user, Code: code, Source: req.Source, Actor: req.Frontend, Deny: deny})
 	verify := s.eng.Verify
 	if user == "" {
 		verify = s.eng.VerifyAny
@@ -191,12 +229,15 @@ func (s *Service) verify(ctx context.Context, req Request, user, code, deny stri
 	if !res.OK {
 		return Response{Outcome: Reject, User: user, Reason: res.Reason}, nil
 	}
+	if user == "" {
+		return s.afterAny(ctx, req, res)
+	}
 	return Response{Outcome: Accept, User: res.User}, nil
 }
 
 // separate checks the password, then the code, which the engine checks
 // whether the password was right or not.
-func (s *Service) separate(ctx context.Context, req Request, deny string) (Response, error) {
+func (s *Service) separate(ctx context.Context, req Request, lg *login, deny string) (Response, error) {
 	ok, err := s.cfg.Primary.Check(ctx, req.User, req.Password)
 	if err != nil {
 		return Response{}, err
@@ -204,7 +245,7 @@ func (s *Service) separate(ctx context.Context, req Request, deny string) (Respo
 	if !ok && deny == "" {
 		deny = ReasonWrongPassword
 	}
-	return s.verify(ctx, req, req.User, req.Code, deny)
+	return s.verify(ctx, req, lg, req.User, req.Code, deny)
 }
 
 // challenge checks the password and, when it is right, stores a challenge

@@ -22,6 +22,7 @@ var key = []byte("12345678901234567890")
 type fixture struct {
 	svc   *Service
 	st    store.Store
+	box   *secretbox.Box
 	clock *time.Time
 }
 
@@ -55,7 +56,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		cfg.Primary = h
 	}
 	eng := engine.New(st, box, engine.DefaultPolicy(), now)
-	return &fixture{svc: New(cfg, eng, st, now), st: st, clock: &clock}
+	return &fixture{svc: New(cfg, eng, st, now), st: st, box: box, clock: &clock}
 }
 
 func (f *fixture) code(offset time.Duration) string {

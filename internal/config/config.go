@@ -77,6 +77,10 @@ type Policy struct {
 	ClientMaxFailures *int      `toml:"client_max_failures"`
 	ClientRemember    *Duration `toml:"client_remember"`
 	ClientLockFor     *Duration `toml:"client_lock_for"`
+	// Rule, Forward and Dictionaries are the login policy (rules.go).
+	Rule         []Rule    `toml:"rule"`
+	Forward      []Forward `toml:"forward"`
+	Dictionaries []string  `toml:"dictionaries"`
 }
 
 // Auth configures the login service every front end shares.

@@ -24,7 +24,7 @@ const MinAuditRetention = time.Hour
 
 // Validate checks every value and names the key of the first bad one.
 func (c *Config) Validate() error {
-	checks := []func() error{c.checkFiles, c.checkLog, c.checkPolicy, c.checkAuth, c.checkListeners, c.checkRADIUS, c.checkOpenVPN, c.checkWeb, c.checkOOB, c.checkLDAP, c.checkPortal}
+	checks := []func() error{c.checkFiles, c.checkLog, c.checkPolicy, c.checkAuth, c.checkListeners, c.checkRADIUS, c.checkOpenVPN, c.checkWeb, c.checkOOB, c.checkLDAP, c.checkPortal, c.checkRules}
 	for _, f := range checks {
 		if err := f(); err != nil {
 			return err

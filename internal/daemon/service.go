@@ -10,7 +10,10 @@ import (
 	"otpgate.dev/otpgate/internal/config"
 	"otpgate.dev/otpgate/internal/directory"
 	"otpgate.dev/otpgate/internal/engine"
+	"otpgate.dev/otpgate/internal/loginpolicy"
 	"otpgate.dev/otpgate/internal/metrics"
+	"otpgate.dev/otpgate/internal/openvpn"
+	"otpgate.dev/otpgate/internal/policy"
 	"otpgate.dev/otpgate/internal/secretbox"
 	"otpgate.dev/otpgate/internal/store"
 )
@@ -38,12 +41,23 @@ func newService(c *config.Config, st store.Store, box *secretbox.Box, o auth.Out
 		closeDirectory(dir)
 		return nil, nil, err
 	}
+	groups := loginpolicy.Local(st)
+	if dir != nil {
+		groups = loginpolicy.WithDirectory(groups, dir)
+	}
+	lp, err := loginpolicy.Build(c.Policy, groups, now)
+	if err != nil {
+		closeDirectory(dir)
+		return nil, nil, err
+	}
 	cfg := auth.Config{
 		Primary:      chk,
 		ChallengeTTL: c.Auth.ChallengeTimeout.Duration,
 		Prompt:       c.Auth.ChallengeText,
 		ClientLimit:  c.Policy.ClientLimit(),
 		OOB:          o,
+		Policy:       lp.Policy,
+		Forward:      lp.Forward,
 	}
 	if dir != nil {
 		cfg.Directory = auth.Users(dir)
@@ -146,6 +160,24 @@ func (s *swapService) Active(ctx context.Context, user string) (bool, error) {
 // Active passes the service's Active through the wrappers.
 func (s instrumented) Active(ctx context.Context, user string) (bool, error) {
 	return active(ctx, s.next, user)
+}
+
+// Decide passes openvpn.Decider through the wrappers: client-connect's
+// routes come from the rule the service decides by.
+func (s *swapService) Decide(ctx context.Context, req auth.Request, user string) (policy.Decision, error) {
+	return decide(ctx, *s.p.Load(), req, user)
+}
+
+// Decide passes openvpn.Decider through the wrappers.
+func (s instrumented) Decide(ctx context.Context, req auth.Request, user string) (policy.Decision, error) {
+	return decide(ctx, s.next, req, user)
+}
+
+func decide(ctx context.Context, svc loginService, req auth.Request, user string) (policy.Decision, error) {
+	if d, ok := svc.(openvpn.Decider); ok {
+		return d.Decide(ctx, req, user)
+	}
+	return policy.Decision{Outcome: policy.Outcome{OTP: policy.Required}, Rule: policy.DefaultRule}, nil
 }
 
 func active(ctx context.Context, svc loginService, user string) (bool, error) {

@@ -53,6 +53,13 @@
 //     set (the password was wrong) is checked as usual and refused, counting
 //     its failure like a wrong code; [Engine.Refuse] counts a wrong password
 //     that came without a code (deny.go).
+//   - The login policy narrows a request: Request.Types limits the token
+//     types tried, and
+//     Request.Recovery lets one of the user's recovery codes (package
+//     recovery) stand in for a code that no token accepted. A recovery code
+//     is tried only for a user with an allowed token, none of them locked;
+//     a wrong one counts a failure on each allowed token, as a wrong code
+//     does, and a right one is spent by the store's conditional update.
 //   - Every outcome is appended to the audit trail, in the same transaction
 //     as the outcome, with the user, token, result, reason and source,
 //     never the code.
@@ -104,10 +111,18 @@ type Request struct {
 	Code   string      // as the user typed it; never logged
 	Source string      // the client: address, NAS, tty; for the audit trail
 	Actor  store.Actor // the front end, or the admin command; for the audit trail
+	// Types, when not nil, are the only token types tried (a policy
+	// rule's token_types); a token of another type is passed over like a
+	// disabled one.
+	Types []store.TokenType
+	// Recovery lets one of the user's recovery codes stand in for a code
+	// that no token accepts (recovery.go).
+	Recovery bool
 	// Deny, when set, refuses the code whatever it is, with Deny as the
 	// reason: the code is checked as usual and each token it fits counts a
 	// failure, so that the refusal costs what a wrong code's does (deny.go).
-	// The login service sets it when the password was wrong.
+	// The login service sets it when the password was wrong, and when a
+	// policy rule refuses the login.
 	Deny string
 }
 
@@ -135,8 +150,8 @@ func (e *Engine) Verify(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if !hasEnabled(toks) {
-		return e.verifyDummy(ctx, req, now, untried(toks))
+	if !hasEnabled(allowed(req, toks)) {
+		return e.verifyDummy(ctx, req, now, untried(allowed(req, toks)))
 	}
 	return e.decide(ctx, req, toks, now)
 }
@@ -183,7 +198,7 @@ func (e *Engine) try(ctx context.Context, req Request, toks []store.Token, now t
 	var tried []attempt
 	for i := range toks {
 		t := &toks[i]
-		if !t.Enabled {
+		if !t.Enabled || !req.allows(t.Type) {
 			continue
 		}
 		a, err := e.check(t, req.Code, now)
@@ -202,8 +217,12 @@ func (e *Engine) try(ctx context.Context, req Request, toks []store.Token, now t
 		}
 		tried = append(tried, a)
 	}
+	res, done, tried, err := e.recover(ctx, req, toks, tried, now)
+	if done || err != nil {
+		return res, err
+	}
 	if len(tried) == 0 {
-		return e.refuseEarly(ctx, req, now, untried(toks))
+		return e.refuseEarly(ctx, req, now, untried(allowed(req, toks)))
 	}
 	return e.refuse(ctx, req, tried, now)
 }

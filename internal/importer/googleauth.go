@@ -53,9 +53,9 @@ const gaOptionList = "RATE_LIMIT, WINDOW_SIZE, DISALLOW_REUSE, TOTP_AUTH, HOTP_C
 //
 // The secret is decoded as the module decodes it (spaces and '-' ignored, any
 // case, 0, 1 and 8 read as O, L and B), so that codes match. A TOTP Counter
-// is the highest step in DISALLOW_REUSE, and Drift is TIME_SKEW. Scratch
-// codes are checked but not imported, since otpgate has no emergency codes
-// yet; the record's Warnings say how many were left out.
+// is the highest step in DISALLOW_REUSE, and Drift is TIME_SKEW. The
+// scratch codes become Record.RecoveryCodes: the module deletes one from
+// the file when it is used, so those left are unused.
 // WINDOW_SIZE and RATE_LIMIT are server policy and are only checked.
 func ParseGoogleAuthenticator(r io.Reader) ([]Record, error) {
 	data, err := io.ReadAll(io.LimitReader(r, gaMaxSize+1))
@@ -85,25 +85,15 @@ func ParseGoogleAuthenticator(r io.Reader) ([]Record, error) {
 	if msg != "" {
 		return nil, &Error{Format: gaFormat, Msg: msg}
 	}
-	rec.Secret, rec.Line = secret, 1
-	if scratch > 0 {
-		rec.Warnings = []string{fmt.Sprintf("%d scratch %s not imported: otpgate has no emergency codes yet, so %s will not log in",
-			scratch, plural(scratch, "code is", "codes are"), plural(scratch, "it", "they"))}
-	}
+	rec.Secret, rec.RecoveryCodes, rec.Line = secret, scratch, 1
 	return []Record{rec}, nil
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // gaReadRest reads the option and scratch code lines after the secret and
-// returns the options by name and how many scratch codes there were.
-func gaReadRest(lr *lineReader) (map[string]string, int, error) {
-	opts, scratch := map[string]string{}, 0
+// returns the options by name and the scratch codes.
+func gaReadRest(lr *lineReader) (map[string]string, []string, error) {
+	opts := map[string]string{}
+	var scratch []string
 	for {
 		line, ok := lr.next()
 		if !ok {
@@ -113,12 +103,12 @@ func gaReadRest(lr *lineReader) (map[string]string, int, error) {
 		case len(bytes.TrimSpace(line)) == 0:
 		case line[0] == '"':
 			if msg := gaOption(opts, string(line)); msg != "" {
-				return nil, 0, lr.errorf("%s", msg)
+				return nil, nil, lr.errorf("%s", msg)
 			}
 		case !gaScratchCode(line):
-			return nil, 0, lr.errorf("the line is neither an option (\" NAME VALUE) nor an 8-digit scratch code")
+			return nil, nil, lr.errorf("the line is neither an option (\" NAME VALUE) nor an 8-digit scratch code")
 		default:
-			scratch++
+			scratch = append(scratch, string(bytes.TrimSpace(line)))
 		}
 	}
 }

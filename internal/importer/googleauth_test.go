@@ -29,16 +29,6 @@ const gaTOTPFile = `CDO4R7TP3HVDI4J7CI5OGKBJHA
 14227340
 `
 
-// scratchWarning is the warning for n scratch codes left out: until
-// otpgate has emergency codes, a scratch code is never dropped silently
-// (issue 14 item 12).
-func scratchWarning(n int) string {
-	if n == 1 {
-		return "1 scratch code is not imported: otpgate has no emergency codes yet, so it will not log in"
-	}
-	return fmt.Sprintf("%d scratch codes are not imported: otpgate has no emergency codes yet, so they will not log in", n)
-}
-
 func TestParseGoogleAuthenticator(t *testing.T) {
 	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString("CDO4R7TP3HVDI4J7CI5OGKBJHA")
 	totp := Record{Type: TypeTOTP, Secret: secret, Digits: 6, Period: 30, Line: 1}
@@ -46,18 +36,22 @@ func TestParseGoogleAuthenticator(t *testing.T) {
 		name, in string
 		want     Record
 	}{
-		{"CLI TOTP file", gaTOTPFile, func() Record { r := totp; r.Warnings = []string{scratchWarning(5)}; return r }()},
+		{"CLI TOTP file", gaTOTPFile, func() Record {
+			r := totp
+			r.RecoveryCodes = []string{"79273426", "98515004", "57900380", "64966160", "14227340"}
+			return r
+		}()},
 		{"rewritten after logins", "CDO4R7TP3HVDI4J7CI5OGKBJHA\n\" RATE_LIMIT 3 30 1700000000 1700000010\n\" WINDOW_SIZE 17\n" +
 			"\" DISALLOW_REUSE 56666666 56666668 56666667\n\" TOTP_AUTH\n\" TIME_SKEW -2\n\" RESETTING_TIME_SKEW 56666660+1\n79273426\n",
 			func() Record {
 				r := totp
-				r.Counter, r.Drift, r.Warnings = 56666668, -2, []string{scratchWarning(1)}
+				r.Counter, r.Drift, r.RecoveryCodes = 56666668, -2, []string{"79273426"}
 				return r
 			}()},
 		{"step size, lower case, spaces, dash", "cdo4 r7tp-3hvd i4j7 ci5o gkbj ha\r\n\" STEP_SIZE 60\r\n\" TOTP_AUTH\r\n",
 			func() Record { r := totp; r.Period = 60; return r }()},
 		{"HOTP", "CDO4R7TP3HVDI4J7CI5OGKBJHA\n\" WINDOW_SIZE 5\n\" HOTP_COUNTER 42\n11140965\n",
-			Record{Type: TypeHOTP, Secret: secret, Digits: 6, Counter: 42, Line: 1, Warnings: []string{scratchWarning(1)}}},
+			Record{Type: TypeHOTP, Secret: secret, Digits: 6, Counter: 42, RecoveryCodes: []string{"11140965"}, Line: 1}},
 		// The module reads 0, 1 and 8 as O, L and B.
 		{"mistyped characters", "GEZ0\n\" TOTP_AUTH\n", func() Record {
 			r := totp
@@ -140,14 +134,14 @@ func TestGoogleAuthenticatorPeer(t *testing.T) {
 		if r.Type != tt.typ || r.Period != tt.period || r.Digits != 6 || tt.typ == TypeHOTP && r.Counter != 1 {
 			t.Errorf("google-authenticator %v: parsed %+v; want type %s, period %d, 6 digits", tt.args, r, tt.typ, tt.period)
 		}
-		scratch := 0
+		var scratch []string
 		for _, line := range strings.Split(string(data), "\n") {
 			if len(line) == 8 && strings.Trim(line, "0123456789") == "" {
-				scratch++
+				scratch = append(scratch, line)
 			}
 		}
-		if scratch == 0 || !reflect.DeepEqual(r.Warnings, []string{scratchWarning(scratch)}) {
-			t.Errorf("google-authenticator %v wrote %d scratch codes; warnings %q", tt.args, scratch, r.Warnings)
+		if len(scratch) == 0 || !reflect.DeepEqual(r.RecoveryCodes, scratch) {
+			t.Errorf("google-authenticator %v wrote %d scratch codes; the record's recovery codes differ", tt.args, len(scratch))
 		}
 		b32, _, _ := strings.Cut(string(data), "\n")
 		// recordCode compares package otp's code from the parsed secret

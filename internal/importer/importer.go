@@ -85,6 +85,9 @@ type Record struct {
 	// PIN is a password the server checks before the code (a pam_oath
 	// users file password); nil when there is none.
 	PIN []byte
+	// RecoveryCodes are single-use codes that stand in for the token's
+	// (google-authenticator's scratch codes); secret like Secret.
+	RecoveryCodes []string
 	// Issuer and Comment are free text for the administrator.
 	Issuer, Comment string
 	// Line is where the record starts in the source: its line number, or

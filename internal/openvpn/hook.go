@@ -140,33 +140,50 @@ func (h *Hook) answer(ctx context.Context, env Env, args []string, ctl []byte) D
 	return h.Auth.Answer(ctx, LoginFromEnv(env, user, ""), id, code)
 }
 
-// ClientConnect is the --client-connect script. When otpgate's auth tokens
-// are on and OpenVPN's --auth-gen-token is not, it writes
-// `push "auth-token TOKEN"` to the dynamic configuration file named by the
-// last argument, so that renegotiations need no new code.
+// ClientConnect is the --client-connect script. It writes to the dynamic
+// configuration file named by the last argument what the login policy's
+// rule for the user adds (routes, an address: Authenticator.PolicyConfig)
+// and, when otpgate's auth tokens are on and OpenVPN's --auth-gen-token is
+// not, `push "auth-token TOKEN"`, so that renegotiations need no new code.
 //
 //	client-connect "/usr/bin/otpgate openvpn client-connect"
 func (h *Hook) ClientConnect(ctx context.Context, env Env, args []string) int {
 	log := h.log("client-connect", env).With("user", logUser(env.user()))
-	if h.Auth.Tokens == nil {
-		return ExitSuccess
+	lines, err := h.Auth.PolicyConfig(ctx, env, env.user())
+	if err != nil {
+		log.Error("refused by the login policy", "err", err)
+		return ExitFailure
 	}
-	if _, ok := env[EnvSessionState]; ok {
-		log.Info("no otpgate auth token: --auth-gen-token pushes its own")
+	pushed := len(lines)
+	token := false
+	if h.Auth.Tokens != nil {
+		if _, ok := env[EnvSessionState]; ok {
+			log.Info("no otpgate auth token: --auth-gen-token pushes its own")
+		} else {
+			tok, err := h.Auth.ConnectConfig(env.user(), env[EnvCertDigest])
+			if err != nil {
+				log.Error("no auth token", "err", err)
+				return ExitFailure
+			}
+			lines, token = append(lines, tok...), true
+		}
+	}
+	if len(lines) == 0 {
 		return ExitSuccess
 	}
 	if len(args) == 0 {
-		log.Error("no auth token: no configuration file argument")
+		log.Error("nothing written: no configuration file argument")
 		return ExitFailure
 	}
-	lines, err := h.Auth.ConnectConfig(env.user(), env[EnvCertDigest])
-	if err == nil {
-		err = writeFileAtomic(args[len(args)-1], []byte(strings.Join(lines, "\n")+"\n"))
-	}
-	if err != nil {
-		log.Error("no auth token", "err", err)
+	if err := writeFileAtomic(args[len(args)-1], []byte(strings.Join(lines, "\n")+"\n")); err != nil {
+		log.Error("configuration not written", "err", err)
 		return ExitFailure
 	}
-	log.Info("auth token pushed")
+	if pushed > 0 {
+		log.Info("login policy options written", "lines", pushed)
+	}
+	if token {
+		log.Info("auth token pushed")
+	}
 	return ExitSuccess
 }

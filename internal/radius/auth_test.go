@@ -107,8 +107,8 @@ func TestPAPRFC2865(t *testing.T) {
 		t.Fatalf("RFC 2865 request dropped: %v", drop)
 	}
 	checkReply(t, out, req, rfcSecret)
-	want := auth.Request{User: "nemo", Password: "arctangent", Style: auth.Appended, Frontend: "radius", Source: "127.0.0.1"}
-	if got := svc.lastCall(); got != want {
+	want := auth.Request{User: "nemo", Password: "arctangent", Style: auth.Appended, Frontend: "radius", Source: "127.0.0.1", NAS: "127.0.0.1/32"}
+	if got := svc.lastCall(); withoutAttributes(got) != want {
 		t.Errorf("service got %+v; want %+v", got, want)
 	}
 }

@@ -29,10 +29,12 @@ const (
 	typeUserName             = 1
 	typeUserPassword         = 2
 	typeCHAPPassword         = 3
+	typeFramedIPAddress      = 8
 	typeReplyMessage         = 18
 	typeState                = 24
 	typeVendorSpecific       = 26
 	typeSessionTimeout       = 27
+	typeCallingStationID     = 31
 	typeProxyState           = 33
 	typePrompt               = 76
 	typeEAPMessage           = 79

@@ -135,7 +135,7 @@ func (s *Server) login(ctx context.Context, src netip.AddrPort, cl *entry, p *la
 		s.log.Error("radius: reject: bad challenge from the login service", append(who, "err", err)...)
 		return reply{code: layeh.CodeAccessReject}, nil
 	}
-	who = append(who, "reason", resp.Reason, "answer", req.ChallengeID != "")
+	who = append(who, "reason", resp.Reason, "rule", resp.Rule, "answer", req.ChallengeID != "")
 	if resp.Outcome == auth.Reject && !in.authenticated() {
 		who = append(who, "shared_secret", "unchecked: without a Message-Authenticator a wrong shared secret on the NAS looks like a wrong password or code")
 	}
@@ -155,7 +155,8 @@ func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (
 	if err != nil {
 		return auth.Request{}, false
 	}
-	req := auth.Request{User: user, Style: cl.Style, Frontend: store.ActorRADIUS, Source: src.Addr().Unmap().String()}
+	req := auth.Request{User: user, Style: cl.Style, Frontend: store.ActorRADIUS, Source: src.Addr().Unmap().String(),
+		Client: clientAddress(p), NAS: cl.Name, Attributes: &p.Attributes}
 	if state := p.Get(typeState); len(state) > 0 {
 		req.ChallengeID, req.Code = string(state), string(pw)
 	} else {
@@ -164,11 +165,51 @@ func buildRequest(user string, cl *entry, src netip.AddrPort, p *layeh.Packet) (
 	return req, true
 }
 
-// replyTo turns the service's answer into a reply.
+// clientAddress is the VPN client as the NAS reports it, for the policy's
+// `from` and the login service's per-client lockout: Calling-Station-Id
+// when it is an address (ocserv and strongSwan send the client's), else
+// Framed-IP-Address, else Calling-Station-Id as it is when it is printable
+// ASCII (a MAC address or a phone number: counted by the lockout, matching
+// no network); "" if none.
+func clientAddress(p *layeh.Packet) string {
+	id := string(p.Get(typeCallingStationID))
+	if a, err := netip.ParseAddr(id); err == nil {
+		return a.Unmap().String()
+	}
+	if ap, err := netip.ParseAddrPort(id); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	if b := p.Get(typeFramedIPAddress); len(b) == 4 {
+		return netip.AddrFrom4([4]byte(b)).String()
+	}
+	if !printable(id) {
+		return ""
+	}
+	return id
+}
+
+// printable reports whether s is non-empty printable ASCII without spaces,
+// which is all a station id read as a name may hold.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// replyTo turns the service's answer into a reply: an Access-Accept
+// carries the policy rule's reply attributes, then those of the legacy
+// server that accepted a forwarded login.
 func (s *Server) replyTo(resp auth.Response) (reply, error) {
 	switch resp.Outcome {
 	case auth.Accept:
-		return reply{code: layeh.CodeAccessAccept}, nil
+		var attrs layeh.Attributes
+		for _, p := range resp.Reply {
+			attrs = append(attrs, p.AVP())
+		}
+		return reply{code: layeh.CodeAccessAccept, attrs: append(attrs, resp.Passed...)}, nil
 	case auth.ChallengeIssued:
 		attrs, err := s.challengeAttributes(resp.Challenge)
 		return reply{code: layeh.CodeAccessChallenge, attrs: attrs}, err

@@ -106,7 +106,8 @@ func TestHandleRequestMapping(t *testing.T) {
 		s, svc, _ := newTestServer(t, testClients(t, tt.style, false))
 		cl := s.clients.Load().lookup(testSrc.Addr())
 		s.handle(t.Context(), testSrc, cl, buildPacket(t, tt.req))
-		if got := svc.lastCall(); got != tt.want {
+		tt.want.NAS = cl.Name
+		if got := svc.lastCall(); withoutAttributes(got) != tt.want {
 			t.Errorf("style %s, %+v: service got %+v; want %+v", tt.style, tt.req, got, tt.want)
 		}
 	}

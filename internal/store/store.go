@@ -135,23 +135,28 @@ const (
 type Action string
 
 const (
-	ActionVerify      Action = "verify" // a code checked (a login's second factor, or otpgate verify)
-	ActionLogin       Action = "login"  // a login refused before its code was checked (the password)
-	ActionName        Action = "name"   // a login name the directory mapped onto another (package auth)
-	ActionEnroll      Action = "enroll"
-	ActionImport      Action = "import"
-	ActionExport      Action = "export"
-	ActionDelete      Action = "delete" // a user and all their tokens
-	ActionDeleteToken Action = "delete-token"
-	ActionEnable      Action = "enable"
-	ActionDisable     Action = "disable"
-	ActionUnlock      Action = "unlock"
-	ActionResync      Action = "resync"
-	ActionTest        Action = "test" // an admin was shown a token's current code
-	ActionPruneAudit  Action = "prune-audit"
-	ActionOOBSend     Action = "oob-send"   // an email or SMS code sent, or refused before it was (package oob)
-	ActionOOBTest     Action = "oob-test"   // a test message with no code (otpgate test)
-	ActionOOBInvite   Action = "oob-invite" // an enrollment link mailed (otpgate invite --send); never the link
+	ActionVerify         Action = "verify"          // a code checked (a login's second factor, or otpgate verify)
+	ActionLogin          Action = "login"           // a login refused before its code was checked (the password)
+	ActionName           Action = "name"            // a login name the directory mapped onto another (package auth)
+	ActionForward        Action = "forward"         // a login a policy rule forwarded to a legacy RADIUS server
+	ActionGroupAdd       Action = "group-add"       // users added to a local group
+	ActionGroupRemove    Action = "group-remove"    // users removed from a local group
+	ActionRecoveryCodes  Action = "recovery-codes"  // a user's recovery codes replaced
+	ActionImportRecovery Action = "import-recovery" // recovery codes imported with a user's token
+	ActionEnroll         Action = "enroll"
+	ActionImport         Action = "import"
+	ActionExport         Action = "export"
+	ActionDelete         Action = "delete" // a user and all their tokens
+	ActionDeleteToken    Action = "delete-token"
+	ActionEnable         Action = "enable"
+	ActionDisable        Action = "disable"
+	ActionUnlock         Action = "unlock"
+	ActionResync         Action = "resync"
+	ActionTest           Action = "test" // an admin was shown a token's current code
+	ActionPruneAudit     Action = "prune-audit"
+	ActionOOBSend        Action = "oob-send"   // an email or SMS code sent, or refused before it was (package oob)
+	ActionOOBTest        Action = "oob-test"   // a test message with no code (otpgate test)
+	ActionOOBInvite      Action = "oob-invite" // an enrollment link mailed (otpgate invite --send); never the link
 )
 
 // Result is an AuditEvent's outcome.
@@ -276,6 +281,8 @@ type Failure struct {
 type Store interface {
 	APIKeys
 	WebSessions
+	Groups
+	RecoveryCodes
 
 	CreateUser(ctx context.Context, name string) (User, error) // ErrExists
 	User(ctx context.Context, name string) (User, error)       // ErrNotFound

@@ -129,12 +129,16 @@ func (ss *serverSession) commandFor(ev *ClientEvent, d openvpn.Decision) (string
 // clientAuth accepts a new connection, pushing an auth token when the
 // authenticator signs them and --auth-gen-token is not on.
 func (ss *serverSession) clientAuth(ids []string, ev *ClientEvent, d openvpn.Decision) (string, error) {
-	var lines []string
+	lines, err := ss.srv.Auth.PolicyConfig(context.Background(), ev.Env, d.User)
+	if err != nil {
+		return "", err
+	}
 	if _, genToken := ev.Env[openvpn.EnvSessionState]; !genToken {
-		var err error
-		if lines, err = ss.srv.Auth.ConnectConfig(d.User, ev.Env[openvpn.EnvCertDigest]); err != nil {
+		tok, err := ss.srv.Auth.ConnectConfig(d.User, ev.Env[openvpn.EnvCertDigest])
+		if err != nil {
 			return "", err
 		}
+		lines = append(lines, tok...)
 	}
 	for _, l := range lines {
 		if strings.ContainsAny(l, "\r\n") {

@@ -37,6 +37,9 @@ type ocserv struct {
 	log  string // ocserv's output file
 	cmd  *exec.Cmd
 	done chan struct{}
+	// groups, when set, turn on groupconfig: ocserv offers them at login
+	// (select-group) and takes the user's groups from the reply's Class.
+	groups []string
 }
 
 // radcliConfig writes libradcli's configuration and servers file for a
@@ -64,18 +67,19 @@ bindaddr	127.0.0.1
 
 // startOcserv starts ocserv on a free loopback port with RADIUS
 // authentication against s, and waits until it accepts connections.
-// radcli waits radiusTimeout seconds for each answer.
-func startOcserv(t *testing.T, s *stack, radiusTimeout int) *ocserv {
+// radcli waits radiusTimeout seconds for each answer. With groups, a user
+// picks one at login, and must be in it by the reply's Class.
+func startOcserv(t *testing.T, s *stack, radiusTimeout int, groups ...string) *ocserv {
 	t.Helper()
-	return startOcservServers(t, s, radiusTimeout, s.addr.Addr().String())
+	return startOcservServers(t, s, radiusTimeout, s.addr.Addr().String(), groups...)
 }
 
 // startOcservServers is startOcserv with server as the name of the server
 // in radcli's servers file.
-func startOcservServers(t *testing.T, s *stack, radiusTimeout int, server string) *ocserv {
+func startOcservServers(t *testing.T, s *stack, radiusTimeout int, server string, groups ...string) *ocserv {
 	t.Helper()
 	bin := testpeer.Need(t, "ocserv")[0]
-	o := &ocserv{t: t, dir: worldDir(t), done: make(chan struct{})}
+	o := &ocserv{t: t, dir: worldDir(t), done: make(chan struct{}), groups: groups}
 	cert, key, pin := selfSigned(t)
 	o.pin = pin
 	writeFile(t, filepath.Join(o.dir, "server-cert.pem"), cert, 0o644)
@@ -109,7 +113,7 @@ func startOcservServers(t *testing.T, s *stack, radiusTimeout int, server string
 // config is ocserv.conf: RADIUS authentication, no DTLS, no tun device
 // until a client connects (openconnect --authenticate never does).
 func (o *ocserv) config(radcli string, port int) string {
-	return fmt.Sprintf(`auth = "radius[config=%s,groupconfig=false]"
+	return fmt.Sprintf(`auth = "radius[config=%s,groupconfig=%t]"
 listen-host = 127.0.0.1
 tcp-port = %d
 run-as-user = nobody
@@ -127,8 +131,17 @@ deny-roaming = false
 use-occtl = false
 device = vpns
 ipv4-network = 192.0.2.0/24
-`, radcli, port, filepath.Join(o.dir, "ocserv.sock"), filepath.Join(o.dir, "ocserv.pid"),
-		filepath.Join(o.dir, "server-cert.pem"), filepath.Join(o.dir, "server-key.pem"))
+`, radcli, len(o.groups) > 0, port, filepath.Join(o.dir, "ocserv.sock"), filepath.Join(o.dir, "ocserv.pid"),
+		filepath.Join(o.dir, "server-cert.pem"), filepath.Join(o.dir, "server-key.pem")) + o.groupLines()
+}
+
+// groupLines offer o's groups at login.
+func (o *ocserv) groupLines() string {
+	var b strings.Builder
+	for _, g := range o.groups {
+		fmt.Fprintf(&b, "select-group = %s\n", g)
+	}
+	return b.String()
 }
 
 func (o *ocserv) text() string {

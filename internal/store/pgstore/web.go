@@ -112,10 +112,6 @@ func (s *Store) PurgeWeb(ctx context.Context, now time.Time, idle time.Duration)
 	return int(n), nil
 }
 
-// lockUser takes the user's row lock for the transaction: Read Committed
-// would let two transactions both count no token and both insert one.
-const lockUser = `SELECT name FROM users WHERE name = $1 FOR UPDATE`
-
 // AddFirstToken adds t if its user has no token, under the user's row
 // lock.
 func (s *Store) AddFirstToken(ctx context.Context, t *store.Token) error {

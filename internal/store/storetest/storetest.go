@@ -79,6 +79,9 @@ func Run(t *testing.T, open Opener) {
 		{"PurgeWeb", testPurgeWeb},
 		{"AddFirstToken", testAddFirstToken},
 		{"AddFirstTokenRace", testAddFirstTokenRace},
+		{"Groups", testGroups},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"RecoveryCodeRace", testRecoveryCodeRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

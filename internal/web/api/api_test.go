@@ -17,6 +17,7 @@ import (
 	"otpgate.dev/otpgate/internal/enroll"
 	"otpgate.dev/otpgate/internal/otp"
 	"otpgate.dev/otpgate/internal/primary"
+	"otpgate.dev/otpgate/internal/recovery"
 	"otpgate.dev/otpgate/internal/store"
 	"otpgate.dev/otpgate/internal/testpeer"
 	"otpgate.dev/otpgate/internal/web"
@@ -264,5 +265,24 @@ func TestVerifyClientLimit(t *testing.T) {
 	}
 	if st, body := f.call(t, "POST", "/api/v1/verify", f.verify, "application/json", []byte(`{"code":"1","client":"pc-17"}`)); st != 400 || !strings.Contains(body, "not an IP address") {
 		t.Errorf("client pc-17 = %d %s; want 400", st, body)
+	}
+}
+
+// TestVerifyRecoveryCode: a recovery code in the code field logs alice in
+// once, with her password, and is refused the second time.
+func TestVerifyRecoveryCode(t *testing.T) {
+	f := newFixture(t, engine.DefaultPolicy())
+	codes, stored, err := recovery.Generate("alice", 1, recovery.DefaultDigits, time.Now())
+	if err == nil {
+		err = f.site.Store.SetRecoveryCodes(t.Context(), "alice", stored)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"accept", "reject"} {
+		status, r, body := f.verifyJSON(t, map[string]string{"user": "alice", "password": password, "code": codes[0]})
+		if status != 200 || r.Result != want {
+			t.Errorf("verify with the recovery code = %d %s; want %s", status, body, want)
+		}
 	}
 }
