@@ -108,7 +108,7 @@ func runOpenVPN(e *env, args []string) error {
 	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	svc := &hookService{e: e, socket: hookSocket(env), log: log,
+	svc := &hookService{e: e, socket: hookSocket(env), log: log, rules: len(st.Config.Policy.Rule) > 0,
 		cfg: serviceConfig{store: flags, primary: env["otpgatePrimary"],
 			auth: auth.Config{ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}, oneShot: true},
 		params: handoff.Params{DB: st.DB, Primary: env["otpgatePrimary"], ChallengeTTL: cfg.ChallengeTimeout, Prompt: cfg.ChallengeText}}

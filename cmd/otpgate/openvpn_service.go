@@ -9,6 +9,7 @@ import (
 	"otpgate.dev/otpgate/internal/auth"
 	"otpgate.dev/otpgate/internal/openvpn"
 	"otpgate.dev/otpgate/internal/openvpn/handoff"
+	"otpgate.dev/otpgate/internal/policy"
 )
 
 // hookService is the login service of a hook, reached on its first use
@@ -27,6 +28,14 @@ type hookService struct {
 	svc   handoff.Service
 	close func() error
 	err   error
+
+	// rules says the configuration has [[policy.rule]]: client-connect
+	// then decides the rule's pushes here (Decide), on the store.
+	rules      bool
+	localOnce  sync.Once
+	local      *auth.Service
+	localClose func() error
+	localErr   error
 }
 
 func (h *hookService) get(ctx context.Context) (handoff.Service, error) {
@@ -67,12 +76,33 @@ func (h *hookService) Active(ctx context.Context, user string) (bool, error) {
 	return s.Active(ctx, user)
 }
 
-// Close closes what the first use opened.
-func (h *hookService) Close() error {
-	if h.close == nil {
-		return nil
+// Decide is the rule that holds for user, for the options client-connect
+// pushes (openvpn.Decider). The hook's own configuration decides it, on the
+// store opened here: the daemon on the socket answers logins, not pushes.
+// Without rules it is the default rule, and no store is opened.
+func (h *hookService) Decide(ctx context.Context, req auth.Request, user string) (policy.Decision, error) {
+	if !h.rules {
+		return policy.Decision{Outcome: policy.Outcome{OTP: policy.Required}, Rule: policy.DefaultRule}, nil
 	}
-	return h.close()
+	h.localOnce.Do(func() { h.local, h.localClose, h.localErr = openService(ctx, h.e, h.cfg) })
+	if h.localErr != nil {
+		return policy.Decision{}, h.localErr
+	}
+	return h.local.Decide(ctx, req, user)
 }
 
-var _ openvpn.ActiveChecker = (*hookService)(nil)
+// Close closes what the first uses opened.
+func (h *hookService) Close() error {
+	var errs []error
+	for _, c := range []func() error{h.close, h.localClose} {
+		if c != nil {
+			errs = append(errs, c())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	_ openvpn.ActiveChecker = (*hookService)(nil)
+	_ openvpn.Decider       = (*hookService)(nil)
+)
