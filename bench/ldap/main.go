@@ -72,10 +72,11 @@ func readUsers(path string) ([]user, error) {
 	defer f.Close()
 	var users []user
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	for line := 1; sc.Scan(); line++ {
 		fields := strings.Fields(sc.Text())
 		if len(fields) != 3 {
-			return nil, fmt.Errorf("%s: want name password key, got %q", path, sc.Text())
+			// The line is not echoed: it may hold a password.
+			return nil, fmt.Errorf("%s:%d: want name password key, got %d fields", path, line, len(fields))
 		}
 		users = append(users, user{fields[0], fields[1]})
 	}
