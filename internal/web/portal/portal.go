@@ -114,6 +114,7 @@ type Portal struct {
 // New returns the portal's handler, to mount at the root of the web
 // listener.
 func New(c Config) *Portal {
+	pages()
 	if c.SelfEnroll == "" {
 		c.SelfEnroll = settings.FirstTokenOnly
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"otpgate.dev/otpgate/internal/store"
@@ -21,8 +22,10 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-// pages holds each page's template, parsed with the layout.
-var pages = parsePages()
+// pages holds each page's template, parsed with the layout. They are parsed
+// by New, not at init: every otpgate process would otherwise pay for them,
+// an OpenVPN hook's among them, which serves no page (a tenth of its start).
+var pages = sync.OnceValue(parsePages)
 
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{"time": showTime, "minute": showMinute, "frontend": frontendName, "groups": groups, "pathesc": url.PathEscape}
@@ -73,7 +76,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name
 		}
 	}
 	var b bytes.Buffer
-	if err := pages[name].Execute(&b, pg); err != nil {
+	if err := pages()[name].Execute(&b, pg); err != nil {
 		p.log.Error("web: rendering a page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
