@@ -107,9 +107,15 @@ func killUnderLoad(t *testing.T, oneShot bool) {
 	if oneShot {
 		before = 10 * killTokens
 	}
-	for n := 0; n < before && lines.Scan(); n++ {
+	// The kill comes once every token has an acknowledgment: goroutines
+	// are not scheduled fairly, and a fast one-shot child may commit
+	// dozens of times on one token before another's first. A child that
+	// stops acknowledging is killed after a minute and fails below.
+	stall := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	for n := 0; (n < before || len(acked) < killTokens) && lines.Scan(); n++ {
 		ack(t, acked, lines.Text())
 	}
+	stall.Stop()
 	cmd.Process.Kill()
 	for lines.Scan() { // acknowledged before the kill, still in the pipe
 		ack(t, acked, lines.Text())
