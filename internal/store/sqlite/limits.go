@@ -43,7 +43,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, subject string, now time
 func (s *Store) LoginFailure(ctx context.Context, subject string, now time.Time) (store.Failure, error) {
 	var f store.Failure
 	err := s.hot.do(ctx, func(ctx context.Context, r *reader) (err error) {
-		f, err = sqlstore.ScanLoginFailure(r.stmts[sqlstore.SelectLoginFailure].QueryRowContext(ctx, subject), now)
+		f, err = sqlstore.ScanLoginFailure(r.queryRow(ctx, sqlstore.SelectLoginFailure, subject), now)
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {

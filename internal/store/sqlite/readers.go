@@ -17,9 +17,15 @@ import (
 // a tenth of a verification's CPU with 512 callers. The readers keep their
 // stacks, and no read waits for the connection pool's lock.
 
+// A one-shot store (Options.OneShot) runs no reading goroutines: its
+// readers are inline, running each read on the caller's goroutine on the
+// store's read-only pool, with no statements prepared ahead, since one
+// login's few reads would not pay for their preparation.
+
 // readers is the pool of reading goroutines.
 type readers struct {
 	db     *sql.DB
+	inline *reader // set for a one-shot store: reads run on the caller's goroutine
 	reqs   chan *read
 	mu     sync.RWMutex // held for reading while sending on reqs
 	closed bool
@@ -27,10 +33,28 @@ type readers struct {
 	conns  []*reader
 }
 
-// reader is one goroutine's connection and its statements.
+// reader is one goroutine's connection and its statements, or, inline, a
+// pool to query without preparing.
 type reader struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+	pool  *sql.DB // inline
+}
+
+// queryRow runs query with args, on the statement prepared for it.
+func (r *reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if r.pool != nil {
+		return r.pool.QueryRowContext(ctx, query, args...)
+	}
+	return r.stmts[query].QueryRowContext(ctx, args...)
+}
+
+// query is queryRow for a query of several rows.
+func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if r.pool != nil {
+		return r.pool.QueryContext(ctx, query, args...)
+	}
+	return r.stmts[query].QueryContext(ctx, args...)
 }
 
 // read is one read waiting for a reader.
@@ -69,6 +93,12 @@ func newReaders(ctx context.Context, db *sql.DB, n int, queries []string) (*read
 	return rs, nil
 }
 
+// inlineReaders reads on pool from the caller's goroutine. Closing them
+// leaves pool open.
+func inlineReaders(pool *sql.DB) *readers {
+	return &readers{inline: &reader{pool: pool}}
+}
+
 func (rs *readers) loop(r *reader) {
 	for rq := range rs.reqs {
 		err := rq.ctx.Err()
@@ -82,6 +112,12 @@ func (rs *readers) loop(r *reader) {
 // do runs fn on a reader and returns its error. A caller whose ctx ends
 // while its read waits gets ctx's error.
 func (rs *readers) do(ctx context.Context, fn func(ctx context.Context, r *reader) error) error {
+	if rs.inline != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(ctx, rs.inline)
+	}
 	rq := &read{ctx: ctx, run: fn, done: make(chan error, 1)}
 	if err := rs.submit(ctx, rq); err != nil {
 		return err
@@ -111,6 +147,9 @@ func (rs *readers) submit(ctx context.Context, rq *read) error {
 // close answers the reads already submitted, stops the readers and closes
 // their statements, connections and db.
 func (rs *readers) close() error {
+	if rs.inline != nil {
+		return nil
+	}
 	rs.mu.Lock()
 	if !rs.closed {
 		rs.closed = true

@@ -48,18 +48,19 @@ const walCheckpointPages = 10000
 const busyTimeoutMS = 10000
 
 // oneShotCheckpointPages is the WAL size that triggers a checkpoint in a
-// one-shot process: each one reads the whole WAL when it opens the
-// database (the WAL index is rebuilt by the first connection), so the WAL
-// stays small.
-const oneShotCheckpointPages = 256
+// one-shot process: each one reads and checksums the whole WAL when it
+// opens the database (the first connection rebuilds the WAL index), which
+// at 256 pages was a tenth of a hook's time; at 32 a checkpoint comes every
+// ten logins or so, and the hook is 0.88x as long (docs/benchmarks.md).
+const oneShotCheckpointPages = 32
 
 // Store is a store.Store in a SQLite file. Its methods are safe for
 // concurrent use. Close it to stop the committer and release the file.
 type Store struct {
 	path  string
-	wdb   *sql.DB // one connection, owned by the committer
-	rdb   *sql.DB // read-only pool
-	reads map[string]*sql.Stmt
+	wdb   *sql.DB  // one connection, owned by the committer
+	rdb   *sql.DB  // read-only pool
+	reads *reader  // on rdb: readQueries, prepared unless OneShot
 	hot   *readers // the reads of a verification
 	c     *committer
 	once  bool // OneShot
@@ -82,10 +83,11 @@ type Options struct {
 	// exits (an OpenVPN script hook): one reading connection instead of a
 	// pool, opened read-only (SQLITE_OPEN_READONLY) and closed last, so
 	// that Close leaves the WAL as it is rather than checkpointing it and
-	// deleting it, which cost three of a login's five fsyncs; a small WAL,
-	// which the next process reads whole on open; no PRAGMA optimize. A
-	// success is as durable as ever: its commit is fsynced before it
-	// returns. Long-running processes leave it false.
+	// deleting it, which cost three of a login's five fsyncs; the hot reads
+	// run on it from the caller's goroutine, with nothing prepared ahead;
+	// a small WAL, which the next process reads whole on open; no PRAGMA
+	// optimize. A success is as durable as ever: its commit is fsynced
+	// before it returns. Long-running processes leave it false.
 	OneShot bool
 }
 
@@ -147,7 +149,19 @@ func (s *Store) open(ctx context.Context) error {
 		conn.Close()
 		return err
 	}
-	if s.reads, err = prepare(ctx, s.rdb, readQueries); err != nil {
+	if s.once {
+		// The read-only connection reads now, so that it holds the WAL
+		// open until after the writer's Close, whatever the login reads.
+		if err := s.rdb.QueryRowContext(ctx, "PRAGMA schema_version").Scan(new(int64)); err != nil {
+			conn.Close()
+			return fmt.Errorf("sqlite: open %q: %w", s.path, err)
+		}
+		s.reads, s.hot = &reader{pool: s.rdb}, inlineReaders(s.rdb)
+		s.c = newCommitter(&writer{conn: conn, stmts: map[string]*sql.Stmt{}})
+		return nil
+	}
+	s.reads = &reader{}
+	if s.reads.stmts, err = prepare(ctx, s.rdb, readQueries); err != nil {
 		conn.Close()
 		return fmt.Errorf("sqlite: open %q: %w", s.path, err)
 	}
@@ -175,9 +189,6 @@ func createFile(path string) error {
 
 func (s *Store) openReaders(ctx context.Context) (*readers, error) {
 	n := hotReaders()
-	if s.once {
-		n = 1
-	}
 	db, err := s.openDB(n, true)
 	if err != nil {
 		return nil, err
@@ -291,8 +302,10 @@ func (s *Store) closeDBs() error {
 	if s.hot != nil {
 		errs = append(errs, s.hot.close())
 	}
-	for _, st := range s.reads {
-		errs = append(errs, st.Close())
+	if s.reads != nil {
+		for _, st := range s.reads.stmts {
+			errs = append(errs, st.Close())
+		}
 	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())

@@ -75,7 +75,7 @@ func (s *Store) TokenByIdentifier(ctx context.Context, ident string) (store.Toke
 func (s *Store) tokenBy(ctx context.Context, query, key string) (store.Token, error) {
 	var t store.Token
 	err := s.hot.do(ctx, func(ctx context.Context, r *reader) (err error) {
-		t, err = sqlstore.ScanToken(r.stmts[query].QueryRowContext(ctx, key))
+		t, err = sqlstore.ScanToken(r.queryRow(ctx, query, key))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -92,7 +92,7 @@ func (s *Store) tokenBy(ctx context.Context, query, key string) (store.Token, er
 func (s *Store) Tokens(ctx context.Context, user string) ([]store.Token, error) {
 	var ts []store.Token
 	err := s.hot.do(ctx, func(ctx context.Context, r *reader) (err error) {
-		ts, err = collect(r.stmts[sqlstore.SelectTokensByUser].QueryContext(ctx, user))
+		ts, err = collect(r.query(ctx, sqlstore.SelectTokensByUser, user))
 		return err
 	})
 	if err != nil {
@@ -118,13 +118,15 @@ func collect(rows *sql.Rows, err error) ([]store.Token, error) {
 }
 
 // ForEachToken calls fn for every token in id order, walkPage tokens at a
-// time. No transaction spans the walk: fn may call the store, and sees
-// tokens added or changed meanwhile or not.
+// time after the first, which is read alone: the walks that stop at the
+// first token (the master key's check when a store opens, in every
+// one-shot hook among them) read one row, not a page of wide ones. No
+// transaction spans the walk: fn may call the store, and sees tokens added
+// or changed meanwhile or not.
 func (s *Store) ForEachToken(ctx context.Context, fn func(store.Token) error) error {
-	page := s.reads[sqlstore.SelectTokenPage]
 	after := ""
-	for {
-		ts, err := collect(page.QueryContext(ctx, after, walkPage))
+	for n := 1; ; n = walkPage {
+		ts, err := collect(s.reads.query(ctx, sqlstore.SelectTokenPage, after, n))
 		if err != nil {
 			return fmt.Errorf("sqlite: walk tokens: %w", err)
 		}
@@ -133,7 +135,7 @@ func (s *Store) ForEachToken(ctx context.Context, fn func(store.Token) error) er
 				return err
 			}
 		}
-		if len(ts) < walkPage {
+		if len(ts) < n {
 			return nil
 		}
 		after = ts[len(ts)-1].ID

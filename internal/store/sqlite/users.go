@@ -28,7 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, name string) (store.User, error)
 
 // User returns the user called name, or ErrNotFound.
 func (s *Store) User(ctx context.Context, name string) (store.User, error) {
-	u, err := scanUser(s.reads[sqlstore.SelectUser].QueryRowContext(ctx, name))
+	u, err := scanUser(s.reads.queryRow(ctx, sqlstore.SelectUser, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = store.ErrNotFound
 	}
@@ -40,7 +40,7 @@ func (s *Store) User(ctx context.Context, name string) (store.User, error) {
 
 // Users returns every user, ordered by name.
 func (s *Store) Users(ctx context.Context) ([]store.User, error) {
-	rows, err := s.reads[sqlstore.SelectUsers].QueryContext(ctx)
+	rows, err := s.reads.query(ctx, sqlstore.SelectUsers)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: users: %w", err)
 	}
