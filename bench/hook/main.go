@@ -6,7 +6,12 @@
 //   - pamtester: pamtester + pam_oath, HOTP users file of N users;
 //   - one-shot: `otpgate openvpn verify FILE` opening the SQLite store;
 //   - daemon: the same hook handing the login to `otpgate serve` on its
-//     hook socket (openvpn.hook_socket).
+//     hook socket (openvpn.hook_socket);
+//   - one-shot B, with -vs BIN: the one-shot hook of another build (the one
+//     before a change) on the same store.
+//
+// Each phase's CPU per login is the user and system time of the process it
+// started (pamtester, or the hook); the daemon's own CPU is not in it.
 //
 // The phases alternate -rounds times, each for -duration, so a busy
 // machine weighs on all of them alike. Every login is a valid, unused HOTP
@@ -14,7 +19,7 @@
 // its service from /etc/pam.d):
 //
 //	go build -o /tmp/otpgate ./cmd/otpgate
-//	go run ./bench/hook -bin /tmp/otpgate [-tokens 10000] [-duration 5s] [-rounds 2]
+//	go run ./bench/hook -bin /tmp/otpgate [-tokens 10000] [-duration 5s] [-rounds 2] [-vs /tmp/otpgate.old]
 package main
 
 import (
@@ -34,6 +39,7 @@ import (
 
 type config struct {
 	bin      string
+	vs       string
 	tokens   int
 	duration time.Duration
 	rounds   int
@@ -43,6 +49,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.bin, "bin", "", "the otpgate binary (go build -o /tmp/otpgate ./cmd/otpgate)")
+	flag.StringVar(&c.vs, "vs", "", "another otpgate binary whose one-shot hook runs as one more phase")
 	flag.IntVar(&c.tokens, "tokens", 10_000, "HOTP tokens in the store, and users in pam_oath's users file")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "how long each phase of a round logs in")
 	flag.IntVar(&c.rounds, "rounds", 2, "rounds of the phases")
@@ -89,24 +96,24 @@ func run(c config) error {
 // measure alternates the phases and prints each one's latency and its
 // ratio to pamtester's mean.
 func measure(c config, phases []phase) error {
-	lat := make([][]time.Duration, len(phases))
+	lat, cpu := make([][]time.Duration, len(phases)), make([][]time.Duration, len(phases))
 	counters := newCounters(c.tokens)
 	for range c.rounds {
 		for i, p := range phases {
-			l, err := p.run(c, counters)
+			l, u, err := p.run(c, counters)
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
-			lat[i] = append(lat[i], l...)
+			lat[i], cpu[i] = append(lat[i], l...), append(cpu[i], u...)
 		}
 	}
-	base := mean(lat[1])
-	fmt.Printf("%-10s %8s %8s %8s %8s %10s\n", "phase", "logins", "mean", "p50", "p99", "/pamtester")
+	base, baseCPU := mean(lat[1]), mean(cpu[1])
+	fmt.Printf("%-10s %8s %8s %8s %8s %10s %8s %10s\n", "phase", "logins", "mean", "p50", "p99", "/pamtester", "cpu", "/pamtester")
 	for i, p := range phases {
 		slices.Sort(lat[i])
-		fmt.Printf("%-10s %8d %8v %8v %8v %10.2f\n", p.name, len(lat[i]), mean(lat[i]).Round(10*time.Microsecond),
+		fmt.Printf("%-10s %8d %8v %8v %8v %10.2f %8v %10.2f\n", p.name, len(lat[i]), mean(lat[i]).Round(10*time.Microsecond),
 			latency.Quantile(lat[i], 0.5).Round(10*time.Microsecond), latency.Quantile(lat[i], 0.99).Round(10*time.Microsecond),
-			float64(mean(lat[i]))/float64(base))
+			float64(mean(lat[i]))/float64(base), mean(cpu[i]).Round(10*time.Microsecond), float64(mean(cpu[i]))/float64(baseCPU))
 	}
 	return nil
 }

@@ -20,11 +20,12 @@ import (
 )
 
 // phase is one way of logging in. store names whose HOTP counters its
-// logins move ("" for none); start and stop bracket each of its runs.
+// logins move ("" for none); start and stop bracket each of its runs. login
+// returns the CPU time of the process it ran.
 type phase struct {
 	name  string
 	store string
-	login func(user, code string) error
+	login func(user, code string) (time.Duration, error)
 	start func() error
 	stop  func()
 }
@@ -46,14 +47,13 @@ func seedKey(i int) []byte {
 }
 
 // run logs in random users with their next code for c.duration.
-func (p phase) run(c config, ctrs counters) ([]time.Duration, error) {
+func (p phase) run(c config, ctrs counters) (lat, cpu []time.Duration, err error) {
 	if p.start != nil {
 		if err := p.start(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer p.stop()
 	}
-	var lat []time.Duration
 	prm := otp.Params{Algorithm: otp.SHA1, Digits: 6}
 	for end := time.Now().Add(c.duration); time.Now().Before(end); {
 		i := mrand.IntN(c.tokens)
@@ -63,12 +63,18 @@ func (p phase) run(c config, ctrs counters) ([]time.Duration, error) {
 			ctr[i]++
 		}
 		t0 := time.Now()
-		if err := p.login(userName(i), code); err != nil {
-			return nil, err
+		used, err := p.login(userName(i), code)
+		if err != nil {
+			return nil, nil, err
 		}
-		lat = append(lat, time.Since(t0))
+		lat, cpu = append(lat, time.Since(t0)), append(cpu, used)
 	}
-	return lat, nil
+	return lat, cpu, nil
+}
+
+// cpuTime is the user and system time of cmd's finished process.
+func cpuTime(cmd *exec.Cmd) time.Duration {
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func writeUsersFile(path string, n int) error {
@@ -97,31 +103,41 @@ func newPhases(c config, db, keyFile string) ([]phase, func(), error) {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + c.dir, "OTPGATE_CONFIG=" + conf, "script_type=user-pass-verify",
 		"otpgateStyle=code", "totpTokenDbPath=" + db, "untrusted_ip=127.0.0.1"}
 	creds := filepath.Join(c.dir, "creds")
-	hook := func(socket string) func(user, code string) error {
-		return func(user, code string) error {
+	hook := func(bin, socket string) func(user, code string) (time.Duration, error) {
+		return func(user, code string) (time.Duration, error) {
 			if err := os.WriteFile(creds, []byte(user+"\n"+code+"\n"), 0o600); err != nil {
-				return err
+				return 0, err
 			}
-			cmd := exec.Command(c.bin, "openvpn", "verify", creds)
+			cmd := exec.Command(bin, "openvpn", "verify", creds)
 			cmd.Env = append(env, "otpgateHookSocket="+socket)
 			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("%s refused: %v\n%s", user, err, out)
+				return 0, fmt.Errorf("%s refused: %v\n%s", user, err, out)
 			}
-			return nil
+			return cpuTime(cmd), nil
 		}
 	}
+	version := func(string, string) (time.Duration, error) {
+		cmd := exec.Command(c.bin, "version")
+		err := cmd.Run()
+		return cpuTime(cmd), err
+	}
+	absent := filepath.Join(c.dir, "absent.sock")
 	d := &daemon{bin: c.bin, conf: conf, sock: sock}
-	return []phase{
-		{name: "version", login: func(string, string) error { return exec.Command(c.bin, "version").Run() }},
+	phases := []phase{
+		{name: "version", login: version},
 		{name: "pamtester", store: "pam", login: pam},
-		{name: "one-shot", store: "otpgate", login: hook(filepath.Join(c.dir, "absent.sock"))},
-		{name: "daemon", store: "otpgate", login: hook(sock), start: d.start, stop: d.stop},
-	}, removePAM, nil
+		{name: "one-shot", store: "otpgate", login: hook(c.bin, absent)},
+		{name: "daemon", store: "otpgate", login: hook(c.bin, sock), start: d.start, stop: d.stop},
+	}
+	if c.vs != "" {
+		phases = append(phases, phase{name: "one-shot B", store: "otpgate", login: hook(c.vs, absent)})
+	}
+	return phases, removePAM, nil
 }
 
 // pamtester installs a PAM service in /etc/pam.d with pam_oath over the
 // bench's users file and returns the login through pamtester.
-func pamtester(c config) (func(user, code string) error, func(), error) {
+func pamtester(c config) (func(user, code string) (time.Duration, error), func(), error) {
 	bin, err := exec.LookPath("pamtester")
 	if err != nil {
 		return nil, nil, fmt.Errorf("pamtester not found (Debian package pamtester): %w", err)
@@ -132,14 +148,14 @@ func pamtester(c config) (func(user, code string) error, func(), error) {
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return nil, nil, fmt.Errorf("install PAM service (run as root): %w", err)
 	}
-	login := func(user, code string) error {
+	login := func(user, code string) (time.Duration, error) {
 		cmd := exec.Command(bin, service, user, "authenticate")
 		cmd.Stdin = strings.NewReader(code + "\n")
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "successfully authenticated") {
-			return fmt.Errorf("pam_oath refused %s: %v\n%s", user, err, out)
+			return 0, fmt.Errorf("pam_oath refused %s: %v\n%s", user, err, out)
 		}
-		return nil
+		return cpuTime(cmd), nil
 	}
 	return login, func() { os.Remove(path) }, nil
 }
