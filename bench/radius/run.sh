@@ -9,15 +9,19 @@
 #     replay-safe HOTP verification (password + code), and once more with
 #     the password alone: the RADIUS layer's own ceiling.
 # All three take the same load from radius-bench: $SENDERS concurrent
-# senders, one request outstanding each, for $DURATION.
+# senders, one request outstanding each, for $DURATION. Then FreeRADIUS and
+# otpgate serve run once more with $HOG CPU hogs beside them (busy loops at
+# the servers' priority, as other work on a shared machine would be), so
+# that the ratio is also measured on a busy machine; HOG=0 skips that pass.
 #
 # Usage: bench/radius/run.sh            (from the repository root)
-#        SENDERS=64 DURATION=20s USERS=50000 bench/radius/run.sh
+#        SENDERS=64 DURATION=20s USERS=50000 HOG=2 bench/radius/run.sh
 set -eu
 
 SENDERS=${SENDERS:-32}
 DURATION=${DURATION:-10s}
 USERS=${USERS:-20000}
+HOG=${HOG:-4}
 FR_PORT=${FR_PORT:-18121}
 OTPGATE_PORT=${OTPGATE_PORT:-18120}
 SECRET=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -28,8 +32,9 @@ done
 
 dir=$(mktemp -d)
 pids=""
+hogs=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids $hogs; do kill "$p" 2>/dev/null || true; done
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
@@ -39,6 +44,7 @@ bench="$dir/radius-bench"
 "$bench" gen -n "$USERS" -users "$dir/users.txt" -freeradius-users "$dir/users" -oath-users "$dir/users.oath"
 go build -o "$dir/otpgate" ./cmd/otpgate
 "$dir/otpgate" import --format users-file --db "$dir/otpgate.db" "$dir/users.oath" >/dev/null
+cp "$dir/otpgate.db" "$dir/otpgate.db.enrolled"
 (umask 077 && printf '%s\n' "$SECRET" >"$dir/nas.secret")
 cat >"$dir/otpgate.toml" <<EOF
 db = "$dir/otpgate.db"
@@ -154,21 +160,33 @@ load() {
 	cat "$dir/out"
 }
 
-echo "== FreeRADIUS $(freeradius -v 2>/dev/null | head -1 | sed 's/.*Version //; s/,.*//'), PAP from the users file" >&2
-freeradius -f -d "$dir" 2>"$dir/freeradius.log" &
-fr=$!
-pids="$fr"
-wait_ready "$FR_PORT"
-load freeradius "$FR_PORT" none
-stop "$fr"
+# freeradius_run LABEL and serve_run LABEL: one measured run of each
+# server, started for it and stopped after it. Each daemon run starts from
+# the store as enrolled, since each load sends every user's codes from
+# counter 0.
+freeradius_run() {
+	echo "== $1: FreeRADIUS $(freeradius -v 2>/dev/null | head -1 | sed 's/.*Version //; s/,.*//'), PAP from the users file" >&2
+	freeradius -f -d "$dir" 2>>"$dir/freeradius.log" &
+	fr=$!
+	pids="$pids $fr"
+	wait_ready "$FR_PORT"
+	load "$1" "$FR_PORT" none
+	stop "$fr"
+}
+serve_run() {
+	echo "== $1: otpgate serve, SQLite store, replay-safe HOTP" >&2
+	rm -f "$dir/otpgate.db-wal" "$dir/otpgate.db-shm"
+	cp "$dir/otpgate.db.enrolled" "$dir/otpgate.db"
+	"$dir/otpgate" serve --config "$dir/otpgate.toml" 2>>"$dir/serve.log" &
+	og=$!
+	pids="$pids $og"
+	wait_ready "$OTPGATE_PORT"
+	load "$1" "$OTPGATE_PORT" hotp -no-password
+	stop "$og"
+}
 
-echo "== otpgate serve, SQLite store, replay-safe HOTP" >&2
-"$dir/otpgate" serve --config "$dir/otpgate.toml" 2>"$dir/serve.log" &
-og=$!
-pids="$pids $og"
-wait_ready "$OTPGATE_PORT"
-load otpgate-serve "$OTPGATE_PORT" hotp -no-password
-stop "$og"
+freeradius_run freeradius
+serve_run otpgate-serve
 
 echo "== otpgate RADIUS layer, in-memory service, PAP + replay-safe HOTP" >&2
 "$bench" serve -listen "127.0.0.1:$OTPGATE_PORT" -secret "$SECRET" -users "$dir/users.txt" -code hotp 2>"$dir/otpgate.log" &
@@ -186,8 +204,20 @@ wait_ready "$OTPGATE_PORT"
 load otpgate-pap "$OTPGATE_PORT" none
 stop "$og"
 
+if [ "$HOG" -gt 0 ]; then
+	echo "== $HOG CPU hogs started" >&2
+	for _ in $(seq "$HOG"); do
+		sh -c 'while :; do :; done' &
+		hogs="$hogs $!"
+	done
+	freeradius_run freeradius+hog
+	serve_run otpgate-serve+hog
+	for p in $hogs; do kill "$p"; done
+	hogs=""
+fi
+
 echo
-echo "Loopback, $SENDERS senders, $DURATION each, $(nproc) CPUs:"
+echo "Loopback, $SENDERS senders, $DURATION each, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg):"
 printf '%-14s %10s %10s %10s %9s\n' server "req/s" "p50 ms" "p99 ms" timeouts
 grep '^RESULT' "$dir/results" | sed 's/[a-z0-9_]*=//g' |
 	awk '{ printf "%-14s %10s %10s %10s %9s\n", $2, $3, $4, $5, $8 }'
