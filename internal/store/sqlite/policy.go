@@ -53,21 +53,26 @@ func (s *Store) GroupMembers(ctx context.Context, group string) ([]string, error
 	return us, nil
 }
 
+// names runs a query of one name column on a hot reader: a login's policy
+// reads the user's groups.
 func (s *Store) names(ctx context.Context, query, arg string) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
+	err := s.hot.do(ctx, func(ctx context.Context, r *reader) error {
+		rows, err := r.query(ctx, query, arg)
+		if err != nil {
+			return err
 		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // ListGroups returns every group with its number of members.
@@ -119,21 +124,25 @@ func (s *Store) SetRecoveryCodes(ctx context.Context, user string, codes []store
 }
 
 // RecoveryCodes returns user's unused recovery codes.
+// It is a read of a login, on a hot reader.
 func (s *Store) RecoveryCodes(ctx context.Context, user string) ([]store.RecoveryCode, error) {
-	rows, err := s.rdb.QueryContext(ctx, sqlstore.SelectRecoveryCodes, user)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: recovery codes of %q: %w", user, err)
-	}
-	defer rows.Close()
 	var cs []store.RecoveryCode
-	for rows.Next() {
-		c, err := sqlstore.ScanRecoveryCode(rows)
+	err := s.hot.do(ctx, func(ctx context.Context, r *reader) error {
+		rows, err := r.query(ctx, sqlstore.SelectRecoveryCodes, user)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: recovery codes of %q: %w", user, err)
+			return err
 		}
-		cs = append(cs, c)
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			c, err := sqlstore.ScanRecoveryCode(rows)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: recovery codes of %q: %w", user, err)
 	}
 	return cs, nil

@@ -16,7 +16,8 @@ const walkPage = 256
 var readQueries = []string{sqlstore.SelectUser, sqlstore.SelectUsers, sqlstore.SelectTokenPage}
 
 // hotQueries are the reads of a login, run by the store's readers.
-var hotQueries = []string{sqlstore.SelectToken, sqlstore.SelectTokenByIdentifier, sqlstore.SelectTokensByUser, sqlstore.SelectLoginFailure}
+var hotQueries = []string{sqlstore.SelectToken, sqlstore.SelectTokenByIdentifier, sqlstore.SelectTokensByUser,
+	sqlstore.SelectLoginFailure, sqlstore.SelectRecoveryCodes, sqlstore.SelectUserGroups, sqlstore.SelectGroupMembers}
 
 // AddToken stores t. A zero t.Created is set to now, a zero t.ConfiguredAt
 // to t.Created.
