@@ -140,6 +140,7 @@ func (s *sender) exchange(conn net.Conn, req []byte) (layeh.Code, error) {
 // result is what senders saw in the measured period.
 type result struct {
 	elapsed                            time.Duration
+	otpgateCPU, postgresCPU            time.Duration // during the measurement, set by run
 	latencies                          []time.Duration
 	accepts, rejects, timeouts, errors uint64
 }

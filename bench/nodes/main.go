@@ -111,7 +111,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	db, cleanup, err := openDB(ctx, o.store, dir)
+	db, pgPID, cleanup, err := openDB(ctx, o.store, dir)
 	if err != nil {
 		return err
 	}
@@ -145,30 +145,50 @@ func run(ctx context.Context, o options) error {
 		cfg.servers = append(cfg.servers, n.radius)
 	}
 	fmt.Fprintf(os.Stderr, "nodes-bench: %d senders on %d node(s) for %v after %v\n", o.concurrency, o.nodes, o.duration, o.warmup)
+	cpu := make(chan [2]time.Duration, 1)
+	go func() { // the CPU already spent when the measurement starts
+		time.Sleep(o.warmup)
+		cpu <- cpuOf(nodes, pgPID)
+	}()
 	res, err := load(ctx, cfg, users)
 	if err != nil {
 		return err
 	}
+	after, before := cpuOf(nodes, pgPID), <-cpu
+	res.otpgateCPU, res.postgresCPU = after[0]-before[0], after[1]-before[1]
 	report(o, res)
 	return nil
 }
 
+// cpuOf is the CPU time the nodes and PostgreSQL (pgPID, 0 for none) have
+// used so far.
+func cpuOf(nodes []*node, pgPID int) [2]time.Duration {
+	var c [2]time.Duration
+	for _, n := range nodes {
+		c[0] += treeCPU(n.cmd.Process.Pid)
+	}
+	if pgPID != 0 {
+		c[1] = treeCPU(pgPID)
+	}
+	return c
+}
+
 // openDB returns the database the nodes share: a new cluster's database,
-// or a SQLite file in dir.
-func openDB(ctx context.Context, storeName, dir string) (string, func(), error) {
+// with the cluster's process id, or a SQLite file in dir.
+func openDB(ctx context.Context, storeName, dir string) (string, int, func(), error) {
 	if storeName == "sqlite" {
-		return filepath.Join(dir, "otpgate.db"), func() {}, nil
+		return filepath.Join(dir, "otpgate.db"), 0, func() {}, nil
 	}
 	fmt.Fprintln(os.Stderr, "nodes-bench: starting PostgreSQL (fsync on)")
 	c, err := startCluster()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	if err := c.exec(ctx, "CREATE DATABASE otpgate"); err != nil {
 		c.stop()
-		return "", nil, fmt.Errorf("create database: %w", err)
+		return "", 0, nil, fmt.Errorf("create database: %w", err)
 	}
-	return c.url("otpgate"), c.stop, nil
+	return c.url("otpgate"), c.proc.Process.Pid, c.stop, nil
 }
 
 func startNodes(bin, dir, db, keyFile, secretFile string, o options) ([]*node, error) {
@@ -188,10 +208,13 @@ func report(o options, r *result) {
 	rate := float64(r.accepts) / r.elapsed.Seconds()
 	p50, p99 := latency.Quantile(r.latencies, 0.50), latency.Quantile(r.latencies, 0.99)
 	load := loadAverage()
-	fmt.Printf("%s x%d: %d senders, %v: %d logins answered, %.0f accepted logins/s; p50 %.1fms, p99 %.1fms; load average %s\n",
-		o.store, o.nodes, o.concurrency, o.duration, n, rate, latency.MS(p50), latency.MS(p99), load)
-	fmt.Printf("RESULT store=%s nodes=%d c=%d logins_per_s=%.0f p50_ms=%.1f p99_ms=%.1f rejects=%d timeouts=%d errors=%d load=%s\n",
-		o.store, o.nodes, o.concurrency, rate, latency.MS(p50), latency.MS(p99), r.rejects, r.timeouts, r.errors, strings.Fields(load)[0])
+	perLogin := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(max(n, 1)) }
+	otpgateCPU, postgresCPU := perLogin(r.otpgateCPU), perLogin(r.postgresCPU)
+	fmt.Printf("%s x%d: %d senders, %v: %d logins answered, %.0f accepted logins/s; p50 %.1fms, p99 %.1fms; "+
+		"CPU per login: otpgate %.0f µs, PostgreSQL %.0f µs; load average %s\n",
+		o.store, o.nodes, o.concurrency, o.duration, n, rate, latency.MS(p50), latency.MS(p99), otpgateCPU, postgresCPU, load)
+	fmt.Printf("RESULT store=%s nodes=%d c=%d logins_per_s=%.0f p50_ms=%.1f p99_ms=%.1f rejects=%d timeouts=%d errors=%d otpgate_cpu_us=%.0f postgres_cpu_us=%.0f load=%s\n",
+		o.store, o.nodes, o.concurrency, rate, latency.MS(p50), latency.MS(p99), r.rejects, r.timeouts, r.errors, otpgateCPU, postgresCPU, strings.Fields(load)[0])
 	if r.rejects+r.timeouts+r.errors > 0 {
 		fmt.Fprintf(os.Stderr, "nodes-bench: warning: %d rejects, %d timeouts, %d errors: every login should be accepted\n",
 			r.rejects, r.timeouts, r.errors)

@@ -13,9 +13,9 @@ for run in "sqlite 1" "postgres 1" "postgres 2" "postgres 3"; do
 	"$tmp/nodes-bench" -otpgate "$tmp/otpgate" -store "$store" -nodes "$nodes" "$@" | tee -a "$tmp/out"
 done
 echo
-echo "| store | nodes | logins/s | p50 | p99 | rejects | timeouts | load (1 min) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| store | nodes | logins/s | p50 | p99 | rejects | timeouts | otpgate CPU per login | PostgreSQL CPU per login | load (1 min) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 sed -n 's/^RESULT //p' "$tmp/out" | while read -r line; do
 	eval "$line"
-	echo "| $store | $nodes | $logins_per_s | $p50_ms ms | $p99_ms ms | $rejects | $timeouts | $load |"
+	echo "| $store | $nodes | $logins_per_s | $p50_ms ms | $p99_ms ms | $rejects | $timeouts | $otpgate_cpu_us µs | $postgres_cpu_us µs | $load |"
 done
