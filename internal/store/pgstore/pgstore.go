@@ -24,7 +24,9 @@
 // next_counter already raised and changes nothing. Failure counting
 // (UPDATE ... RETURNING) and challenge consumption (DELETE ... RETURNING) are
 // single statements that rely on the same rule, so every failure from every
-// node is counted, and a challenge is taken by one node only.
+// node is counted, and a challenge is taken by one node only. The successes
+// of concurrent logins on one node are committed as one such statement for
+// the whole batch, one UPDATE joined to its input rows (batch.go).
 //
 // # Schema
 //
@@ -72,7 +74,8 @@ const (
 // concurrent use, also by other processes and nodes on the same database.
 // Close it to close its connections.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	batch *batcher // CommitSuccess's group commit
 	addr string   // host:port (or a list of them), for errors
 	hide []string // forms of the password, redacted from every error
 }
@@ -99,6 +102,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.fail("open", err)
 	}
+	s.batch = newBatcher(s)
 	return s, nil
 }
 
@@ -160,6 +164,7 @@ func hostPort(host string, port uint16) string {
 // Close closes every connection, waiting for those in use to be released.
 // Operations after Close fail; closing again does nothing.
 func (s *Store) Close() error {
+	s.batch.close()
 	s.pool.Close()
 	return nil
 }

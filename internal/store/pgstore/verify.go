@@ -27,18 +27,26 @@ SELECT $5::bigint, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,
 // Committed was decided by that statement; the reason is read after it,
 // and a token changed in between may be given the wrong one of Replayed,
 // Locked or Disabled: all three refuse the code.
+//
+// The successes of concurrent logins are committed together, as one
+// statement for many (batch.go).
 func (s *Store) CommitSuccess(ctx context.Context, sc store.Success) (store.Commit, error) {
-	sc.Event.Time = sqlstore.OrNow(sc.Event.Time)
-	args := append([]any{sc.TokenID, sc.Next, sc.Drift, sqlstore.Nanos(sc.Now)}, sqlstore.AuditArgs(sc.Event)...)
-	tag, err := s.pool.Exec(ctx, commitSuccess, args...)
-	c := store.Committed
-	if err == nil && tag.RowsAffected() == 0 {
-		c, err = s.commitState(ctx, sc)
-	}
+	c, err := s.batch.commit(ctx, sc)
 	if err != nil {
 		return 0, s.fail(fmt.Sprintf("commit success of token %q", sc.TokenID), err)
 	}
 	return c, nil
+}
+
+// commitOne commits sc alone, in commitSuccess's one statement.
+func (s *Store) commitOne(ctx context.Context, sc store.Success) (store.Commit, error) {
+	sc.Event.Time = sqlstore.OrNow(sc.Event.Time)
+	args := append([]any{sc.TokenID, sc.Next, sc.Drift, sqlstore.Nanos(sc.Now)}, sqlstore.AuditArgs(sc.Event)...)
+	tag, err := s.pool.Exec(ctx, commitSuccess, args...)
+	if err != nil || tag.RowsAffected() == 1 {
+		return store.Committed, err
+	}
+	return s.commitState(ctx, sc)
 }
 
 // commitState says why CommitSuccess changed nothing, or ErrNotFound.
