@@ -76,8 +76,8 @@ const (
 type Store struct {
 	pool  *pgxpool.Pool
 	batch *batcher // CommitSuccess's group commit
-	addr string   // host:port (or a list of them), for errors
-	hide []string // forms of the password, redacted from every error
+	addr  string   // host:port (or a list of them), for errors
+	hide  []string // forms of the password, redacted from every error
 }
 
 var _ store.Store = (*Store)(nil)
