@@ -149,14 +149,22 @@ stop() {
 	wait "$1" 2>/dev/null || true
 }
 
-# load LABEL PORT CODE [FLAG...]: one measured run. A refused login fails
-# the script: the figures would measure refusals.
+# ticks PID: the user + system CPU time PID has used, in clock ticks.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# load LABEL PORT CODE PID [FLAG...]: one measured run against the server
+# PID, and the server's CPU time per answered request during it. A refused
+# login fails the script: the figures would measure refusals.
 load() {
-	label=$1 port=$2 code=$3
-	shift 3
+	label=$1 port=$2 code=$3 server=$4
+	shift 4
+	t0=$(ticks "$server")
 	"$bench" load -label "$label" -server "127.0.0.1:$port" -secret "$SECRET" -users "$dir/users.txt" \
 		-code "$code" -c "$SENDERS" -d "$DURATION" "$@" >"$dir/out" || { cat "$dir/out"; exit 1; }
-	cat "$dir/out" >>"$dir/results"
+	t1=$(ticks "$server")
+	answered=$(sed -n 's/.* accepts=\([0-9]*\) .*/\1/p' "$dir/out")
+	sed "s/^RESULT .*/& cpu_us=$(((t1 - t0) * 1000000 / hz / answered))/" "$dir/out" >>"$dir/results"
 	cat "$dir/out"
 }
 
@@ -170,7 +178,7 @@ freeradius_run() {
 	fr=$!
 	pids="$pids $fr"
 	wait_ready "$FR_PORT"
-	load "$1" "$FR_PORT" none
+	load "$1" "$FR_PORT" none "$fr"
 	stop "$fr"
 }
 serve_run() {
@@ -181,7 +189,7 @@ serve_run() {
 	og=$!
 	pids="$pids $og"
 	wait_ready "$OTPGATE_PORT"
-	load "$1" "$OTPGATE_PORT" hotp -no-password
+	load "$1" "$OTPGATE_PORT" hotp "$og" -no-password
 	stop "$og"
 }
 
@@ -193,7 +201,7 @@ echo "== otpgate RADIUS layer, in-memory service, PAP + replay-safe HOTP" >&2
 og=$!
 pids="$pids $og"
 wait_ready "$OTPGATE_PORT"
-load otpgate-hotp "$OTPGATE_PORT" hotp
+load otpgate-hotp "$OTPGATE_PORT" hotp "$og"
 stop "$og"
 
 echo "== otpgate, PAP alone" >&2
@@ -201,7 +209,7 @@ echo "== otpgate, PAP alone" >&2
 og=$!
 pids="$pids $og"
 wait_ready "$OTPGATE_PORT"
-load otpgate-pap "$OTPGATE_PORT" none
+load otpgate-pap "$OTPGATE_PORT" none "$og"
 stop "$og"
 
 if [ "$HOG" -gt 0 ]; then
@@ -218,6 +226,6 @@ fi
 
 echo
 echo "Loopback, $SENDERS senders, $DURATION each, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg):"
-printf '%-14s %10s %10s %10s %9s\n' server "req/s" "p50 ms" "p99 ms" timeouts
+printf '%-18s %10s %10s %10s %9s %12s\n' server "req/s" "p50 ms" "p99 ms" timeouts "CPU µs/req"
 grep '^RESULT' "$dir/results" | sed 's/[a-z0-9_]*=//g' |
-	awk '{ printf "%-14s %10s %10s %10s %9s\n", $2, $3, $4, $5, $8 }'
+	awk '{ printf "%-18s %10s %10s %10s %9s %12s\n", $2, $3, $4, $5, $8, $10 }'
