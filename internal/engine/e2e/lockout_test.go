@@ -56,11 +56,13 @@ func TestLockoutBurstCLI(t *testing.T) {
 	positions := []int{1, 2, maxFailures, maxFailures + 1, 50, 100, burstSize}
 	// Each process opens a connection to migrate and one in its pool. 200
 	// processes authenticating at once on a busy test machine may take
-	// longer than the default 5 s connect timeout: what is tested here is
-	// the lockout, not how fast PostgreSQL accepts a storm of connections.
+	// longer than the default 5 s connect timeout, and the last of 200
+	// failures queued on one token's row lock longer than the default 5 s
+	// statement timeout: what is tested here is the lockout, not how fast
+	// PostgreSQL takes a storm of connections and commits.
 	bigCluster := func(t *testing.T) string {
 		c := testpeer.NewPostgres(t, fmt.Sprintf("max_connections=%d", 2*burstSize+50))
-		return c.NewDB(t) + "&connect_timeout=120"
+		return c.NewDB(t) + "&connect_timeout=120&statement_timeout=120s"
 	}
 	stores(t, bigCluster, func(t *testing.T, db string) {
 		s := newSite(t, db)
