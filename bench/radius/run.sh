@@ -164,7 +164,9 @@ load() {
 		-code "$code" -c "$SENDERS" -d "$DURATION" "$@" >"$dir/out" || { cat "$dir/out"; exit 1; }
 	t1=$(ticks "$server")
 	answered=$(sed -n 's/.* accepts=\([0-9]*\) .*/\1/p' "$dir/out")
-	sed "s/^RESULT .*/& cpu_us=$(((t1 - t0) * 1000000 / hz / answered))/" "$dir/out" >>"$dir/results"
+	cpu=-
+	[ "${answered:-0}" -eq 0 ] || cpu=$(((t1 - t0) * 1000000 / hz / answered))
+	sed "s/^RESULT .*/& cpu_us=$cpu/" "$dir/out" >>"$dir/results"
 	cat "$dir/out"
 }
 

@@ -37,7 +37,9 @@ type lab struct {
 	srvN int // servers started
 }
 
-// labTime is how long one lab's test may take in all.
+// labTime is how long one lab's test may take in all. It bounds a hang,
+// not a speed: the lab's tests run in parallel beside the other packages'
+// on a small CI machine under -race.
 const labTime = 3 * time.Minute
 
 func newLab(t *testing.T) *lab {
@@ -46,8 +48,6 @@ func newLab(t *testing.T) *lab {
 	if os.Geteuid() != 0 {
 		t.Fatal("the OpenVPN end-to-end tests need root (network namespaces and a tun device): run them as root")
 	}
-	// labTime bounds a hang, not a speed: the lab's tests run in parallel
-	// beside the other packages' on a small CI machine under -race.
 	ctx, cancel := context.WithTimeout(context.Background(), labTime)
 	t.Cleanup(cancel)
 	dir := t.TempDir()
